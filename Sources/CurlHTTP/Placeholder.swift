@@ -1,0 +1,1 @@
+// Placeholder: CurlHTTP is being written.

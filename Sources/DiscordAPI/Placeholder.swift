@@ -1,0 +1,1 @@
+// Placeholder: DiscordAPI is being written.

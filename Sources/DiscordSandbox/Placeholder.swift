@@ -1,0 +1,1 @@
+// Placeholder: DiscordSandbox is being written.

@@ -1,0 +1,1 @@
+// Placeholder: DiscordTasks is being written.

@@ -1,0 +1,1 @@
+// Placeholder: DiscordWorkerCLI is being written.

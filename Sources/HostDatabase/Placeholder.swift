@@ -1,0 +1,1 @@
+// Placeholder: HostDatabase is being written.

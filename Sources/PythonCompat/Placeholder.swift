@@ -1,0 +1,1 @@
+// Placeholder: PythonCompat is being written.

@@ -1,0 +1,1 @@
+// Placeholder: RedisClient is being written.

@@ -1,0 +1,1 @@
+// Placeholder: WorkerRuntime is being written.

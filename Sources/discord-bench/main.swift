@@ -1,0 +1,1 @@
+print("discord-bench: not wired yet")

@@ -1,0 +1,1 @@
+print("discord-sandbox: not wired yet")

@@ -1,0 +1,1 @@
+print("discord-worker: not wired yet")
