@@ -2,7 +2,9 @@
 // Settable at start (`SandboxConfiguration.faults`), from Swift (`SandboxServer.setFaults`) and over HTTP
 // (`POST /_sandbox/faults` with the JSON form documented on each field).
 
-/// Requests that never answer (until `maxDuration`, the client gives up, or the sandbox shuts down).
+/// Requests that never answer: held until `maxDuration` (then 504) or the sandbox shuts down. A client
+/// that gives up and closes its connection does not end the hold (the server sees only a half-close),
+/// so such a request stays counted in `SandboxStats.inFlight` until its bound.
 public struct SandboxHangFault: Sendable, Hashable, Codable {
     /// Routes affected; empty = every API route.
     public var routes: [SandboxRoute]

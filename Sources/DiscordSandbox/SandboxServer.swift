@@ -166,12 +166,24 @@ public struct SandboxStateAccess: Sendable {
     }
 }
 
+/// Request context that can tell whether the client is still connected (hangs end when it leaves).
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let isConnected: @Sendable () -> Bool
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        let channel = source.channel
+        isConnected = { channel.isActive }
+    }
+}
+
 /// Hummingbird responder: collects the body, lets the engine decide, holds the reply, answers.
 struct SandboxResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = SandboxRequestContext
     let engine: SandboxEngine
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: SandboxRequestContext) async throws -> Response {
         var request = request
         let body: [UInt8]
         do {
@@ -187,11 +199,19 @@ struct SandboxResponder: HTTPResponder {
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
             body: body))
+        // Sleeps end early at shutdown (task cancellation); answer at once then.
         switch reply.hold {
-        case .none: break
-        case .delay(let duration), .hang(let duration):
-            // Cancelled at shutdown: answer at once.
+        case .none:
+            break
+        case .delay(let duration):
             try? await Task.sleep(for: duration)
+        case .hang(let duration):
+            // Until the bound, shutdown, or the connection going inactive. A client that closes its side
+            // only half-closes it (Hummingbird allows remote half-closure), so usually the bound ends it.
+            let deadline = ContinuousClock.now + duration
+            while ContinuousClock.now < deadline, context.isConnected(), !Task.isCancelled {
+                try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+            }
         }
         if reply.countsInFlight { engine.finish() }
         return Self.response(reply)
