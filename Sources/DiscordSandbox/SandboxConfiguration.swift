@@ -141,6 +141,9 @@ public struct SandboxConfiguration: Sendable {
     public var randomSeed: UInt64
     /// Largest accepted request body.
     public var maxBodyBytes: Int
+    /// Keep a log of up to this many API requests (`SandboxServer.requestLog()`, GET /_sandbox/requests);
+    /// 0 = no log. When full, the oldest tenth is dropped.
+    public var requestLogLimit: Int
     public var logger: Logger
 
     public init(
@@ -157,6 +160,7 @@ public struct SandboxConfiguration: Sendable {
         faults: SandboxFaults = SandboxFaults(),
         randomSeed: UInt64 = 0x5EED,
         maxBodyBytes: Int = 1 << 20,
+        requestLogLimit: Int = 0,
         logger: Logger? = nil
     ) {
         self.host = host
@@ -172,6 +176,7 @@ public struct SandboxConfiguration: Sendable {
         self.faults = faults
         self.randomSeed = randomSeed
         self.maxBodyBytes = maxBodyBytes
+        self.requestLogLimit = requestLogLimit
         if let logger {
             self.logger = logger
         } else {

@@ -18,14 +18,19 @@ struct SandboxRequest: Sendable {
     var query: String?
     var authorization: String?
     var contentType: String?
+    var userAgent: String?
     var body: [UInt8]
 
-    init(method: String, path: String, query: String? = nil, authorization: String? = nil, contentType: String? = nil, body: [UInt8] = []) {
+    init(
+        method: String, path: String, query: String? = nil, authorization: String? = nil,
+        contentType: String? = nil, userAgent: String? = nil, body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.authorization = authorization
         self.contentType = contentType
+        self.userAgent = userAgent
         self.body = body
     }
 }
@@ -71,6 +76,8 @@ struct EngineState: Sendable {
     var stats = SandboxStats()
     var faults: SandboxFaults
     var random: SplitMix64
+    /// The request log (only when `SandboxConfiguration.requestLogLimit` > 0), oldest first.
+    var requestLog: [SandboxRequestRecord] = []
 }
 
 /// Wall and monotonic time of one decision.
@@ -151,6 +158,14 @@ extension EngineState {
 
         var reply = decideUnrecorded(match, request, unmatched: unmatched, configuration: configuration, time: time)
         record(reply, routeKey: routeKey, time: time)
+        if configuration.requestLogLimit > 0 {
+            if requestLog.count >= configuration.requestLogLimit {
+                requestLog.removeFirst(max(1, configuration.requestLogLimit / 10))
+            }
+            requestLog.append(SandboxRequestRecord(
+                route: match?.route, method: request.method, path: request.path, status: reply.status,
+                seconds: time.monotonic, userAgent: request.userAgent))
+        }
         if case .none = reply.hold {
             let latency = configuration.latency
             if latency.fixed > .zero || latency.jitter > .zero {

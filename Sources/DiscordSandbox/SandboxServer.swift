@@ -96,7 +96,11 @@ public final class SandboxServer: Sendable {
 
     public func stats() async -> SandboxStats { engine.withState { $0.stats } }
 
+    /// Zeroes the counters (and clears the request log).
     public func resetStats() async { engine.resetStats() }
+
+    /// The API requests seen, oldest first (empty unless `SandboxConfiguration.requestLogLimit` > 0).
+    public func requestLog() async -> [SandboxRequestRecord] { engine.withState { $0.requestLog } }
 
     public func faults() async -> SandboxFaults { engine.withState { $0.faults } }
 
@@ -198,6 +202,7 @@ struct SandboxResponder: HTTPResponder {
             query: request.uri.query,
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
+            userAgent: request.headers[.userAgent],
             body: body))
         // Sleeps end early at shutdown (task cancellation); answer at once then.
         switch reply.hold {

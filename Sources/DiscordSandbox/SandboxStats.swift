@@ -45,3 +45,24 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     public func rateLimited(_ route: SandboxRoute) -> Int { rateLimited.perRoute[route.rawValue] ?? 0 }
 
 }
+
+/// One API request as the sandbox saw it (the request log).
+public struct SandboxRequestRecord: Sendable, Hashable, Codable {
+    /// nil for unknown paths.
+    public var route: SandboxRoute?
+    public var method: String
+    public var path: String
+    public var status: Int
+    /// Arrival, in seconds since the sandbox started (monotonic).
+    public var seconds: Double
+    public var userAgent: String?
+
+    public init(route: SandboxRoute?, method: String, path: String, status: Int, seconds: Double, userAgent: String?) {
+        self.route = route
+        self.method = method
+        self.path = path
+        self.status = status
+        self.seconds = seconds
+        self.userAgent = userAgent
+    }
+}

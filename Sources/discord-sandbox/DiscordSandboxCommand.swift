@@ -15,7 +15,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
         abstract: "A stateful Discord API (v10) sandbox with Discord-like rate limits and fault injection.",
         discussion: """
             Admin endpoints: GET /_sandbox/health, GET /_sandbox/stats, POST /_sandbox/stats/reset,
-            GET|PUT /_sandbox/state, GET|POST /_sandbox/faults, POST /_sandbox/limits/reset,
+            GET|PUT /_sandbox/state, GET|POST /_sandbox/faults, POST /_sandbox/limits/reset, GET /_sandbox/requests,
             POST /_sandbox/oauth/codes, POST /_sandbox/oauth/tokens, GET /_sandbox/members/{id}.
             """)
 
@@ -76,6 +76,9 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("redirect-uri"), help: "The registered OAuth2 redirect URI.")
     var redirectURI = SandboxOAuthApplication().redirectURI
 
+    @Option(name: .customLong("request-log"), help: "Keep the last N API requests for GET /_sandbox/requests (0 = off).")
+    var requestLog = 0
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel = "warning"
 
@@ -84,6 +87,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(serverErrorRate) else { throw ValidationError("--server-error-rate must be 0...1") }
         guard latencyMilliseconds >= 0, latencyJitterMilliseconds >= 0 else { throw ValidationError("latency must be >= 0") }
         guard members >= 0 else { throw ValidationError("--members must be >= 0") }
+        guard requestLog >= 0 else { throw ValidationError("--request-log must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try parsedRouteLimits()
         if let globalLimit { _ = try Self.parseRule(globalLimit, option: "--global-limit") }
@@ -126,6 +130,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
                 clientSecret: oauthClientSecret ?? environment["SANDBOX_OAUTH_CLIENT_SECRET"] ?? SandboxOAuthApplication().clientSecret,
                 redirectURI: redirectURI),
             faults: SandboxFaults(serverErrorRate: serverErrorRate, serverErrorHTML: serverErrorHTML),
+            requestLogLimit: requestLog,
             logger: logger)
 
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
