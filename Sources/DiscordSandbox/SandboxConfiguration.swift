@@ -3,23 +3,36 @@
 
 public import Logging
 
-/// A rate limit: at most `limit` admitted requests in any sliding window of `window`.
+/// A rate limit: at most `limit` admitted requests per `window`, either in any sliding window (the
+/// default; how most Discord routes behave since 2022) or per fixed window starting at the first
+/// admitted request (as `PUT …/roles/{r}` was observed to behave in 2025, discord-api.md §2.1).
 public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// Each admitted request holds its slot for `window` after its arrival.
+        case sliding
+        /// A window opens at the first admitted request; all slots free when it ends.
+        case fixed
+    }
+
     public var limit: Int
     public var window: Duration
+    public var kind: Kind
 
-    public init(limit: Int, window: Duration) {
+    public init(limit: Int, window: Duration, kind: Kind = .sliding) {
         self.limit = max(1, limit)
         self.window = window
+        self.kind = kind
     }
 
     /// The window in seconds.
     public var windowSeconds: Double { window.seconds }
 
-    public var description: String { "\(limit)/\(formatSeconds3(windowSeconds))s" }
+    public var description: String {
+        "\(limit)/\(formatSeconds3(windowSeconds))s" + (kind == .fixed ? " fixed" : "")
+    }
 
     private enum CodingKeys: String, CodingKey {
-        case limit
+        case limit, kind
         case windowSeconds = "window_seconds"
     }
 
@@ -27,13 +40,15 @@ public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertibl
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let limit = try container.decode(Int.self, forKey: .limit)
         let seconds = try container.decode(Double.self, forKey: .windowSeconds)
-        self.init(limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())))
+        let kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .sliding
+        self.init(limit: limit, window: .fractionalSeconds(seconds), kind: kind)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(limit, forKey: .limit)
         try container.encode(windowSeconds, forKey: .windowSeconds)
+        try container.encode(kind, forKey: .kind)
     }
 }
 

@@ -33,8 +33,8 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
     var profile: Profile = .discord
 
     @Option(name: .customLong("route-limit"), help: ArgumentHelp(
-        "Override a bucket's limit, BUCKET=LIMIT/SECONDS (repeatable). Buckets: \(SandboxBucket.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "bucket=limit/seconds"))
+        "Override a bucket's limit, BUCKET=LIMIT/SECONDS[/fixed] (repeatable; sliding window unless /fixed). Buckets: \(SandboxBucket.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "bucket=limit/seconds[/fixed]"))
     var routeLimits: [String] = []
 
     @Option(name: .customLong("global-limit"), help: ArgumentHelp("Global limit LIMIT/SECONDS.", valueName: "limit/seconds"))
@@ -156,10 +156,13 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
 
     static func parseRule(_ text: String, option: String) throws -> RateLimitRule {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let limit = Int(parts[0]), limit > 0, let seconds = Double(parts[1]), seconds > 0 else {
-            throw ValidationError("\(option) \(text): expected LIMIT/SECONDS, e.g. 10/10")
+        guard parts.count == 2 || (parts.count == 3 && parts[2] == "fixed"),
+            let limit = Int(parts[0]), limit > 0, let seconds = Double(parts[1]), seconds > 0, seconds < 1e9
+        else {
+            throw ValidationError("\(option) \(text): expected LIMIT/SECONDS[/fixed], e.g. 10/10")
         }
-        return RateLimitRule(limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())))
+        return RateLimitRule(
+            limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())), kind: parts.count == 3 ? .fixed : .sliding)
     }
 }
 
