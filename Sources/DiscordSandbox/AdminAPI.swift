@@ -106,9 +106,15 @@ extension SandboxEngine {
         }
     }
 
+    /// Forgets every rate-limit window, forced block, the invalid-request count and a ban in force.
     func resetLimits() {
         let rule = configuration.effectiveGlobalLimit
-        withState { $0.limiter = RateLimiterState(globalRule: rule) }
+        let ban = configuration.effectiveInvalidRequestBan
+        withState { state in
+            state.limiter = RateLimiterState(globalRule: rule)
+            state.bannedUntil = nil
+            state.invalidWindow = ban.map { SlidingWindow(rule: RateLimitRule(limit: $0.threshold, window: $0.window)) }
+        }
     }
 
     func mintCode(user: SandboxUser, scope: String, redirectURI: String) -> String {

@@ -132,6 +132,24 @@ public struct SandboxOAuthApplication: Sendable, Hashable {
     }
 }
 
+/// Discord's invalid-request limit (discord-api.md §2.4): `threshold` responses 401/403/429 (shared
+/// 429s excluded) within `window` block the client for `duration`: every API request is then answered
+/// 429 without rate-limit headers and with the "You are being blocked…" body.
+public struct SandboxInvalidRequestBan: Sendable, Hashable {
+    public var threshold: Int
+    public var window: Duration
+    public var duration: Duration
+
+    public init(threshold: Int = 10_000, window: Duration = .seconds(600), duration: Duration = .seconds(3600)) {
+        self.threshold = max(1, threshold)
+        self.window = window
+        self.duration = duration
+    }
+
+    /// Discord's documented threshold; the block's length is undocumented (an hour here).
+    public static let discord = SandboxInvalidRequestBan()
+}
+
 public struct SandboxConfiguration: Sendable {
     /// Bind address; loopback only in this project.
     public var host: String
@@ -147,6 +165,8 @@ public struct SandboxConfiguration: Sendable {
     /// The global limit per bot token; nil = the profile's (50 / 1 s for `.discordLike`, none for `.unlimited`).
     public var globalLimit: RateLimitRule?
     public var latency: SandboxLatency
+    /// The invalid-request ban; nil = the profile's (Discord's for `.discordLike`, none for `.unlimited`).
+    public var invalidRequestBan: SandboxInvalidRequestBan?
     /// Whether the application has the GUILD_MEMBERS privileged intent (List Guild Members needs it).
     public var membersIntent: Bool
     public var oauth: SandboxOAuthApplication
@@ -170,6 +190,7 @@ public struct SandboxConfiguration: Sendable {
         routeLimits: [SandboxBucket: RateLimitRule] = [:],
         globalLimit: RateLimitRule? = nil,
         latency: SandboxLatency = .none,
+        invalidRequestBan: SandboxInvalidRequestBan? = nil,
         membersIntent: Bool = true,
         oauth: SandboxOAuthApplication = SandboxOAuthApplication(),
         faults: SandboxFaults = SandboxFaults(),
@@ -186,6 +207,7 @@ public struct SandboxConfiguration: Sendable {
         self.routeLimits = routeLimits
         self.globalLimit = globalLimit
         self.latency = latency
+        self.invalidRequestBan = invalidRequestBan
         self.membersIntent = membersIntent
         self.oauth = oauth
         self.faults = faults
@@ -205,6 +227,11 @@ public struct SandboxConfiguration: Sendable {
     public func limit(for bucket: SandboxBucket) -> RateLimitRule? {
         if let override = routeLimits[bucket] { return override }
         return profile == .discordLike ? bucket.discordDefault : nil
+    }
+
+    /// The invalid-request ban in force, nil when there is none.
+    public var effectiveInvalidRequestBan: SandboxInvalidRequestBan? {
+        invalidRequestBan ?? (profile == .discordLike ? .discord : nil)
     }
 
     /// The global limit in force, nil when there is none.

@@ -107,7 +107,7 @@ public final class SandboxServer: Sendable {
     /// Replaces the faults in force (forced 429 counts and hang counts restart from the new values).
     public func setFaults(_ faults: SandboxFaults) async { engine.setFaults(faults) }
 
-    /// Forgets every rate-limit window and forced block.
+    /// Forgets every rate-limit window and forced block, the invalid-request count and a ban in force.
     public func resetLimits() async { engine.resetLimits() }
 
     /// The guild's state, for assertions and direct edits.

@@ -10,6 +10,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
         public var user: Int = 0
         /// 429s with scope `shared` (not invalid requests).
         public var shared: Int = 0
+        /// 429s of the invalid-request ban (no rate-limit headers).
+        public var banned: Int = 0
         /// 429s per route template.
         public var perRoute: [String: Int] = [:]
 
@@ -33,6 +35,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     public var hungRequests: Int = 0
     /// Server errors injected so far.
     public var injectedServerErrors: Int = 0
+    /// Unix time (seconds) when the invalid-request ban last started, nil if never.
+    public var bannedAt: Double?
     /// Unix time (seconds) of the first 429 since the last reset, nil if none.
     public var first429At: Double?
     /// Route template of that first 429.
