@@ -39,7 +39,10 @@ extension TaskMessage {
         guard case .object(let object) = value else {
             throw MessageDecodeError(.notAnObject, "message is a JSON \(value.pythonTypeName), not an object")
         }
-        if object.contains("body") {
+        // A kombu envelope has `body` (and no top-level `task`, unless it also has envelope keys);
+        // a plain task has `task`, possibly with a stray argument named like an envelope key.
+        let envelopeKeys = ["headers", "properties", "content-type"]
+        if object.contains("body") && (!object.contains("task") || envelopeKeys.contains(where: object.contains)) {
             return try decodeEnvelope(object, raw: raw, poppedFrom: poppedFrom, source: source)
         }
         if object.contains("task") {

@@ -42,6 +42,9 @@ import PythonCompat
         #expect(message.eta == nil)
         #expect(message.retries == 0)
         #expect(message.queue == "services")
+        // A stray "body" key does not make a plain task an envelope.
+        let withBody = try TaskMessage.decode(utf8(#"{"task": "t", "body": "x"}"#), poppedFrom: "q")
+        #expect(withBody.form == .plainJSON)
     }
 
     @Test func plainJSONDefaultsAndDates() throws {
