@@ -77,8 +77,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible, CustomD
         guard let components = URLComponents(string: text) else {
             throw invalid(original, "not a valid URL (percent-encode special characters in user and password)")
         }
-        guard let host = components.host, !host.isEmpty else {
+        guard var host = components.host, !host.isEmpty else {
             throw invalid(original, "missing host")
+        }
+        if host.hasPrefix("["), host.hasSuffix("]") {  // IPv6 literal
+            host = String(host.dropFirst().dropLast())
         }
         guard let user = components.user, !user.isEmpty else {
             throw invalid(original, "missing user")

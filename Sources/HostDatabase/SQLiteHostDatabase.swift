@@ -218,7 +218,9 @@ public final class SQLiteHostDatabase: HostDatabase {
 
     private static func wrap(_ error: any Error, _ context: String) -> any Error {
         switch error {
-        case is HostDatabaseError, is CancellationError:
+        case let error as HostDatabaseError:
+            return HostDatabaseError(error.code, "\(context): \(error.context)", underlying: error.underlying)
+        case is CancellationError:
             return error
         case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
             return HostDatabaseError(.busy, context, underlying: "\(error)")

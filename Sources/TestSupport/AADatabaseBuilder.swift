@@ -35,6 +35,14 @@ public final class AADatabaseBuilder: Sendable {
         public let username: String
         public let discriminator: String
         public let activated: String?
+
+        public init(userPK: Int64, uid: Int64, username: String, discriminator: String, activated: String?) {
+            self.userPK = userPK
+            self.uid = uid
+            self.username = username
+            self.discriminator = discriminator
+            self.activated = activated
+        }
     }
 
     /// AA's reference states: name → id.
@@ -187,6 +195,12 @@ public final class AADatabaseBuilder: Sendable {
         try queue.writeWithoutTransaction { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
         }
+    }
+
+    /// Takes SQLite's exclusive lock on the file from a separate connection, as a busy AA web
+    /// process would, until `release()` is called.
+    public func lockExclusively() throws -> AADatabaseLock {
+        try AADatabaseLock(path: path)
     }
 
     // MARK: - Inspection
@@ -392,4 +406,20 @@ struct SplitMix64 {
     }
 
     mutating func next(below bound: UInt64) -> UInt64 { next() % bound }
+}
+
+/// An open `BEGIN EXCLUSIVE` transaction on its own connection (see `AADatabaseBuilder.lockExclusively`).
+public final class AADatabaseLock: Sendable {
+    private let queue: DatabaseQueue
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the transaction outlives one access on purpose
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+    }
+
+    public func release() throws {
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+    }
 }
