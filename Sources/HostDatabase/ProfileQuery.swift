@@ -56,7 +56,7 @@ struct ProfileQuery {
             \(Self.whereIn("u.id", chunk))
             ORDER BY u.id
             """
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk ?? []))
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(chunk ?? []))
         while let row = try cursor.next() {
             let user = RowReader(row: row, table: "auth_user")
             let pk = try user.requiredInt64(0, "id")
@@ -88,7 +88,7 @@ struct ProfileQuery {
             \(filter)
             ORDER BY ug.id
             """
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk ?? []))
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(chunk ?? []))
         while let row = try cursor.next() {
             let reader = RowReader(row: row, table: "auth_user_groups")
             guard let index = indexByPK[try reader.requiredInt64(0, "user_id")] else { continue }
@@ -100,13 +100,12 @@ struct ProfileQuery {
     /// state has several (AA takes "the first row" without ORDER BY).
     private func nicknameFormatsByState(_ db: Database) throws -> [Int64: String] {
         let rows = try Row.fetchAll(
-            db,
-            sql: """
+            db.cachedStatement(sql: """
                 SELECT fs.state_id, f.format FROM services_nameformatconfig f
                 JOIN services_nameformatconfig_states fs ON fs.nameformatconfig_id = f.id
                 WHERE f.service_name = 'discord'
                 ORDER BY f.id
-                """)
+                """))
         var formats: [Int64: String] = [:]
         for row in rows {
             let reader = RowReader(row: row, table: "services_nameformatconfig")

@@ -13,9 +13,13 @@ public import Logging
 /// WAL mode is opened as a `DatabasePool`, any other as a `DatabaseQueue` (one connection, reads
 /// and writes serialized in this process; a bulk read of 10,000 users takes tens of milliseconds).
 ///
+/// (Opening a WAL database as a pool makes GRDB check the WAL set-up: `journal_mode = WAL` is then
+/// a no-op, and when the `-wal` file is empty it creates and drops a scratch table.)
+///
 /// Every access goes through GRDB's async `read`/`write`, which run on GRDB's own dispatch
 /// queues, never on Swift's cooperative pool. Writes use `BEGIN IMMEDIATE` and a busy timeout, so
-/// a concurrent writer in AA's web process makes them wait instead of failing.
+/// a concurrent writer in AA's web process makes them wait instead of failing; past the timeout
+/// the error has code `.busy` (transient).
 public final class SQLiteHostDatabase: HostDatabase {
     private let writer: any DatabaseWriter
     private let logger: Logger
@@ -113,9 +117,8 @@ public final class SQLiteHostDatabase: HostDatabase {
     public func linkedUsers(pks: [Int64]?) async throws -> [LinkedUser] {
         let started = ContinuousClock.now
         let users = try await read("linkedUsers \(pks.map { "\($0.count) pks" } ?? "all")") { db in
-            try ProfileQuery(linkedOnly: true).fetch(db, pks: pks).map { entry in
-                // linkedOnly guarantees a link on every entry.
-                LinkedUser(link: entry.link!, profile: entry.profile)
+            try ProfileQuery(linkedOnly: true).fetch(db, pks: pks).compactMap { entry in
+                entry.link.map { LinkedUser(link: $0, profile: entry.profile) }  // always set when linkedOnly
             }
         }
         logger.debug(
@@ -199,18 +202,11 @@ public final class SQLiteHostDatabase: HostDatabase {
         }
     }
 
-    private func write<T: Sendable>(_ context: String, _ body: @Sendable (Database) throws -> T)
-        async throws -> T
-    {
+    /// One write transaction. GRDB begins write transactions with `BEGIN IMMEDIATE`, so the write
+    /// lock is taken (waiting up to the busy timeout) before the first statement.
+    private func write<T: Sendable>(_ context: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try await writer.write(body)
         } catch {
             throw Self.wrap(error, context)
         }
