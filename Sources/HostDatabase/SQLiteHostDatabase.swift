@@ -23,7 +23,7 @@ public import Logging
 public final class SQLiteHostDatabase: HostDatabase {
     private let writer: any DatabaseWriter
     private let logger: Logger
-    /// The absolute path of the database file.
+    /// The database file, as given.
     public let path: String
     /// True when the file is in WAL mode and opened as a `DatabasePool`.
     public let usesWAL: Bool
@@ -52,13 +52,10 @@ public final class SQLiteHostDatabase: HostDatabase {
         configuration.busyMode = .timeout(Double(busyTimeout.components.seconds)
             + Double(busyTimeout.components.attoseconds) / 1e18)
         do {
-            let journalMode = try DatabaseQueue(path: path, configuration: configuration).read { db in
-                try String.fetchOne(db, sql: "PRAGMA journal_mode")
-            }
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let journalMode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             usesWAL = journalMode?.lowercased() == "wal"
-            writer = usesWAL
-                ? try DatabasePool(path: path, configuration: configuration)
-                : try DatabaseQueue(path: path, configuration: configuration)
+            writer = usesWAL ? try DatabasePool(path: path, configuration: configuration) : queue
         } catch {
             throw HostDatabaseError(.openFailed, "opening SQLite database \(path)", underlying: "\(error)")
         }
@@ -84,7 +81,7 @@ public final class SQLiteHostDatabase: HostDatabase {
 
     public func user(pk: Int64) async throws -> AAUser? {
         try await read("user user_pk=\(pk)") { db in
-            try Row.fetchOne(db, sql: "SELECT id, username FROM auth_user WHERE id = ?", arguments: [pk])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, username FROM auth_user WHERE id = ?"), arguments: [pk])
                 .map { row in
                     let reader = RowReader(row: row, table: "auth_user")
                     return AAUser(id: try reader.requiredInt64(0, "id"), username: try reader.requiredString(1, "username"))
@@ -95,8 +92,8 @@ public final class SQLiteHostDatabase: HostDatabase {
     public func discordLink(userPK: Int64) async throws -> DiscordLink? {
         try await read("discordLink user_pk=\(userPK)") { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?",
+                db.cachedStatement(
+                    sql: "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?"),
                 arguments: [userPK]
             ).map { try Self.decodeLink(RowReader(row: $0, table: "discord_discorduser"), at: 0) }
         }
