@@ -256,12 +256,14 @@ public final class DiscordClient: Sendable {
     func failure(_ response: HTTPResponse, route: DiscordRoute, bearer: Bool = false) -> DiscordAPIError {
         let status = response.status
         guard let body = ErrorBody(response.body) else {
-            if (500...599).contains(status) {
-                return DiscordAPIError(.server, route: route.name, status: status, message: "Discord server error HTTP \(status)")
-            }
             if status == 401 && !bearer {
                 return Self.unauthorized(route: route.name, discordCode: nil)
             }
+            if response.body.isEmpty {
+                let code: DiscordAPIError.Code = (500...599).contains(status) ? .server : .other(status: status, code: nil)
+                return DiscordAPIError(code, route: route.name, status: status, message: "HTTP \(status) without a body")
+            }
+            // An HTML/text page (Cloudflare, a proxy) instead of Discord's JSON; retryable.
             return DiscordAPIError(.nonJSON, route: route.name, status: status,
                                    message: "HTTP \(status) with a non-JSON body (\(Self.describeBody(response))): a proxy or Cloudflare page instead of Discord's API")
         }
