@@ -1,0 +1,226 @@
+// Configuration of a sandbox instance: where it listens, the bot's credentials, the rate-limit
+// profile, latency, the OAuth2 application and the initial faults.
+
+public import Logging
+
+/// A rate limit: at most `limit` admitted requests in any sliding window of `window`.
+public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var limit: Int
+    public var window: Duration
+
+    public init(limit: Int, window: Duration) {
+        self.limit = max(1, limit)
+        self.window = window
+    }
+
+    /// The window in seconds.
+    public var windowSeconds: Double { window.seconds }
+
+    public var description: String { "\(limit)/\(formatSeconds3(windowSeconds))s" }
+
+    private enum CodingKeys: String, CodingKey {
+        case limit
+        case windowSeconds = "window_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let limit = try container.decode(Int.self, forKey: .limit)
+        let seconds = try container.decode(Double.self, forKey: .windowSeconds)
+        self.init(limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(limit, forKey: .limit)
+        try container.encode(windowSeconds, forKey: .windowSeconds)
+    }
+}
+
+/// Discord's per-route rate-limit buckets that the sandbox models (discord-api.md §2.5).
+/// Every bucket is kept per guild (the "major parameter").
+public enum SandboxBucket: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `GET /guilds/{g}/members/{u}`: 5 / 1 s.
+    case getMember = "get_member"
+    /// `PATCH /guilds/{g}/members/{u}`: 10 / 10 s, its own bucket.
+    case modifyMember = "modify_member"
+    /// `PUT` and `DELETE /guilds/{g}/members/{u}/roles/{r}`: one shared bucket, 10 / 10 s.
+    case memberRole = "member_role"
+    /// `GET /guilds/{g}/members`: 10 / 10 s.
+    case listMembers = "list_members"
+    /// `DELETE /guilds/{g}/members/{u}` (kick): 5 / 1 s.
+    case kickMember = "kick_member"
+    /// `PUT /guilds/{g}/members/{u}` (add): 10 / 10 s.
+    case addMember = "add_member"
+    /// `POST /guilds/{g}/roles`: 250 per 48 h (the role-creation budget).
+    case createRole = "create_role"
+
+    /// The Discord-like default for this bucket.
+    public var discordDefault: RateLimitRule {
+        switch self {
+        case .getMember: RateLimitRule(limit: 5, window: .seconds(1))
+        case .modifyMember: RateLimitRule(limit: 10, window: .seconds(10))
+        case .memberRole: RateLimitRule(limit: 10, window: .seconds(10))
+        case .listMembers: RateLimitRule(limit: 10, window: .seconds(10))
+        case .kickMember: RateLimitRule(limit: 5, window: .seconds(1))
+        case .addMember: RateLimitRule(limit: 10, window: .seconds(10))
+        case .createRole: RateLimitRule(limit: 250, window: .seconds(172_800))
+        }
+    }
+
+    /// The opaque `X-RateLimit-Bucket` value: a stable 32-hex-digit hash of the bucket name
+    /// (without the major parameter, as on Discord).
+    public var hash: String { BucketHash.of(rawValue) }
+}
+
+/// Which limits apply.
+public enum SandboxProfile: String, Sendable, Hashable, Codable {
+    /// The per-route defaults of discord-api.md §2.5 and the global 50 / s.
+    case discordLike = "discord"
+    /// No limits at all (no rate-limit headers either), except explicit overrides.
+    case unlimited
+}
+
+/// Artificial latency added to every API response (never to admin endpoints).
+public struct SandboxLatency: Sendable, Hashable {
+    public var fixed: Duration
+    /// A uniformly random extra delay in `0...jitter`.
+    public var jitter: Duration
+
+    public init(fixed: Duration = .zero, jitter: Duration = .zero) {
+        self.fixed = fixed
+        self.jitter = jitter
+    }
+
+    public static let none = SandboxLatency()
+
+    public static func milliseconds(_ fixed: Int, jitter: Int = 0) -> SandboxLatency {
+        SandboxLatency(fixed: .milliseconds(fixed), jitter: .milliseconds(jitter))
+    }
+}
+
+/// The OAuth2 application the sandbox plays the authorization server for.
+public struct SandboxOAuthApplication: Sendable, Hashable {
+    public var clientID: String
+    public var clientSecret: String
+    /// The registered redirect URI; the token exchange must send it byte for byte.
+    public var redirectURI: String
+
+    public init(
+        clientID: String = "100000000000000001",
+        clientSecret: String = "sandbox-client-secret",
+        redirectURI: String = "http://127.0.0.1:8000/discord/callback/"
+    ) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.redirectURI = redirectURI
+    }
+}
+
+public struct SandboxConfiguration: Sendable {
+    /// Bind address; loopback only in this project.
+    public var host: String
+    /// TCP port; 0 picks an ephemeral port (read it back from `SandboxServer.port`).
+    public var port: Int
+    /// The bot token the API accepts (`Authorization: Bot <token>`).
+    public var botToken: String
+    /// The id of the one guild the sandbox hosts (also the @everyone role id).
+    public var guildID: UInt64
+    public var profile: SandboxProfile
+    /// Per-bucket limits that replace the profile's (apply under `.unlimited` too).
+    public var routeLimits: [SandboxBucket: RateLimitRule]
+    /// The global limit per bot token; nil = the profile's (50 / 1 s for `.discordLike`, none for `.unlimited`).
+    public var globalLimit: RateLimitRule?
+    public var latency: SandboxLatency
+    /// Whether the application has the GUILD_MEMBERS privileged intent (List Guild Members needs it).
+    public var membersIntent: Bool
+    public var oauth: SandboxOAuthApplication
+    /// Faults active from the start (change them later with `SandboxServer.setFaults`).
+    public var faults: SandboxFaults
+    /// Seed of the pseudo-random generator used for fault rates and jitter (reproducible runs).
+    public var randomSeed: UInt64
+    /// Largest accepted request body.
+    public var maxBodyBytes: Int
+    public var logger: Logger
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        botToken: String = "sandbox-bot-token",
+        guildID: UInt64 = 800_000_000_000_000_001,
+        profile: SandboxProfile = .discordLike,
+        routeLimits: [SandboxBucket: RateLimitRule] = [:],
+        globalLimit: RateLimitRule? = nil,
+        latency: SandboxLatency = .none,
+        membersIntent: Bool = true,
+        oauth: SandboxOAuthApplication = SandboxOAuthApplication(),
+        faults: SandboxFaults = SandboxFaults(),
+        randomSeed: UInt64 = 0x5EED,
+        maxBodyBytes: Int = 1 << 20,
+        logger: Logger? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.botToken = botToken
+        self.guildID = guildID
+        self.profile = profile
+        self.routeLimits = routeLimits
+        self.globalLimit = globalLimit
+        self.latency = latency
+        self.membersIntent = membersIntent
+        self.oauth = oauth
+        self.faults = faults
+        self.randomSeed = randomSeed
+        self.maxBodyBytes = maxBodyBytes
+        if let logger {
+            self.logger = logger
+        } else {
+            var quiet = Logger(label: "discord-sandbox")
+            quiet.logLevel = .warning
+            self.logger = quiet
+        }
+    }
+
+    /// The limit in force for `bucket`, nil when the route is limited only globally.
+    public func limit(for bucket: SandboxBucket) -> RateLimitRule? {
+        if let override = routeLimits[bucket] { return override }
+        return profile == .discordLike ? bucket.discordDefault : nil
+    }
+
+    /// The global limit in force, nil when there is none.
+    public var effectiveGlobalLimit: RateLimitRule? {
+        if let globalLimit { return globalLimit }
+        return profile == .discordLike ? RateLimitRule(limit: 50, window: .seconds(1)) : nil
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+
+    static func fractionalSeconds(_ seconds: Double) -> Duration {
+        .nanoseconds(Int64((max(0, seconds) * 1e9).rounded()))
+    }
+}
+
+/// FNV-1a based 128-bit hex digest: stable across runs and platforms, opaque enough for a bucket id.
+enum BucketHash {
+    static func of(_ text: String) -> String {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            return hash
+        }
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(fnv(0x6469_7363_6f72_6421)) + hex(fnv(0x7361_6e64_626f_7821))
+    }
+}

@@ -1,1 +1,0 @@
-print("discord-sandbox: not wired yet")
