@@ -85,6 +85,10 @@ extension IntegrationTests {
                 let other = await apiError { try await b.modifyMember(guild: h.guild, user: user(1), nick: "x") }
                 #expect(again?.code == .unauthorized && other?.code == .unauthorized)
                 #expect(await h.sandbox.stats().totalRequests == sent)
+                // The log saw every request (trace level) and the 401; `finish` checks the token is in none.
+                let lines = h.capture.lines
+                #expect(lines.contains { $0.contains("Discord request") && $0.contains("status=401") })
+                #expect(lines.contains { $0.contains("HTTP exchange done") })
             }
         }
 
