@@ -109,6 +109,7 @@ let package = Package(
         // Launchers for redis-server and the sandbox, fixture loading, AA database builder.
         .target(name: "TestSupport", dependencies: [
             "RedisClient", "HostDatabase", "DiscordSandbox",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 

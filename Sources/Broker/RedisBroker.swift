@@ -22,6 +22,8 @@ public final class RedisBroker: Sendable {
     private let gate = IdleGate()
     private let sequence = Mutex<Int>(0)
     private let blockerTasks = Mutex<[Task<Void, Never>]>([])
+    /// Redis client ids of the blocking connections, so shutdown can `CLIENT UNBLOCK` them.
+    private let blockerClientIDs = Mutex<[Int: Int64]>([:])
     private let logger: Logger
     /// How long one blocking pop waits before re-checking (shutdown, connection health).
     private let blockTimeout: Int = 1
@@ -156,8 +158,14 @@ public final class RedisBroker: Sendable {
                 let timeout = blockTimeout
                 tasks.append(Task {
                     var backoff = RedisBackoff()
+                    var connects = 0
                     while await gate.parkUntilWanted() {
                         do {
+                            if await client.connects != connects || connects == 0 {
+                                try await client.connect()
+                                if let id = try await client.command(["CLIENT", "ID"]).int { self.blockerClientIDs.withLock { $0[index] = id } }
+                                connects = await client.connects
+                            }
                             let moved = try await client.command(["BLMOVE", RedisArgument(source), RedisArgument(landing), "RIGHT", "LEFT", RedisArgument(timeout)])
                             backoff.reset()
                             if !moved.isNull { await gate.landed() }
@@ -173,6 +181,9 @@ public final class RedisBroker: Sendable {
 
     private func stopBlockers() async {
         await gate.stop()
+        // Wake blockers that sit in BLMOVE now, instead of waiting for their timeout.
+        let ids = blockerClientIDs.withLock { Array($0.values) }
+        if !ids.isEmpty { _ = try? await redis.pipeline(ids.map { ["CLIENT", "UNBLOCK", RedisArgument($0)] }) }
         let tasks = blockerTasks.withLock { tasks -> [Task<Void, Never>] in let t = tasks; tasks = []; return t }
         for task in tasks { await task.value }
     }
