@@ -109,6 +109,7 @@ let package = Package(
         // Launchers for redis-server and the sandbox, fixture loading, AA database builder.
         .target(name: "TestSupport", dependencies: [
             "RedisClient", "HostDatabase", "DiscordSandbox",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -124,6 +125,7 @@ let package = Package(
         .testTarget(name: "HostDatabaseTests", dependencies: ["HostDatabase", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordTasksTests", dependencies: ["DiscordTasks", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

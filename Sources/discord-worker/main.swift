@@ -1,1 +1,3 @@
-print("discord-worker: not wired yet")
+import DiscordWorkerCLI
+
+await RootCommand.runMain()

@@ -1,1 +1,0 @@
-// Placeholder: Broker is being written.

@@ -1,1 +1,0 @@
-// Placeholder: CeleryProtocol is being written.

@@ -1,1 +1,0 @@
-// Placeholder: CurlHTTP is being written.

@@ -1,0 +1,234 @@
+// The rate limiter's Lua scripts. Each runs atomically inside Redis with Redis' own clock (`TIME`),
+// so every process sees one timeline. Bump `RateLimitScripts.version` when a script or the key
+// layout changes: the version is part of every key, so old and new workers never share state they
+// would read differently.
+//
+// Key layout below the scope prefix P = "<keyPrefix>v<version>:<token fingerprint>:":
+//   P.."route:"<METHOD template>      learned bucket hash of a route (string, TTL)
+//   P.."group:"<default group>        first hash learned by a route of that group (string, TTL)
+//   P.."limits:"<hash>                learned {limit, window (ms), fresh (1 = from a fresh window)}
+//   P.."log:"<bucket id>              sliding log (ZSET) of reservations; score = ms time
+//   P.."blocked:"<bucket id>          "do not send before": a key with a PX expiry
+//   P.."global" / P.."blocked:global" the bot's global log and global block
+//   P.."unauthorized"                 latch set by a 401 on the bot token
+//   <keyPrefix>v<version>:invalid     invalid requests (ZSET) of everything using this Redis
+// A bucket id is "<hash>:<major>" once the route's hash is known, "default:<group>:<major>" before.
+//
+// Bucket keys depend on data read inside the scripts (the learned hash), so the scripts touch keys
+// not passed in KEYS: fine on a single Redis server (what the worker uses), not on Redis Cluster.
+
+enum RateLimitScripts {
+    static let version = 1
+
+    /// Reserve a slot in the route's bucket and in the global limit, or say how long to wait.
+    ///
+    /// ARGV: 1 scope prefix, 2 invalid key, 3 route name, 4 major id, 5 default group,
+    /// 6 seed limit (0 = none), 7 seed window ms, 8 global limit (0 = not a bot request: no global,
+    /// no latch), 9 global window ms, 10 reservation id, 11 hold ms (provisional score = now + hold),
+    /// 12 invalid cap, 13 invalid window ms.
+    ///
+    /// Returns {kind, ms, bucket id, reserved in bucket (0/1)}: kind 0 = go (ms = now),
+    /// 1 = wait ms then ask again, 2 = the bot token was rejected (401 latch), 3 = invalid-request
+    /// budget exhausted (ms = until it has room).
+    static let acquire = """
+        -- discord-worker ratelimit acquire v\(version)
+        local P = ARGV[1]
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local bot = tonumber(ARGV[8]) > 0
+        if bot and redis.call('EXISTS', P .. 'unauthorized') == 1 then
+          return {2, 0, '', 0}
+        end
+
+        local invalidKey = ARGV[2]
+        local invalidCap = tonumber(ARGV[12])
+        local invalidWindow = tonumber(ARGV[13])
+        redis.call('ZREMRANGEBYSCORE', invalidKey, '-inf', now - invalidWindow)
+        local invalidCount = redis.call('ZCARD', invalidKey)
+        if invalidCount >= invalidCap then
+          local e = redis.call('ZRANGE', invalidKey, invalidCount - invalidCap, invalidCount - invalidCap, 'WITHSCORES')
+          local wait = 1000
+          if e[2] then wait = tonumber(e[2]) + invalidWindow - now + 1 end
+          if wait < 1 then wait = 1 end
+          return {3, wait, '', 0}
+        end
+
+        -- ms until the log has a free slot: the entry whose expiry brings the count below the limit.
+        -- An entry scored in the future is a request still in flight: it frees a full window after
+        -- its response, so at least `window` from now.
+        local function freeIn(key, limit, window)
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+          local count = redis.call('ZCARD', key)
+          if count < limit then return 0 end
+          local e = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+          local score = tonumber(e[2])
+          if score > now then return window end
+          return score + window - now + 1
+        end
+        local function blockedFor(key)
+          local ttl = redis.call('PTTL', key)
+          if ttl > 0 then return ttl end
+          return 0
+        end
+
+        local route = ARGV[3]
+        local major = ARGV[4]
+        local limit = tonumber(ARGV[6])
+        local window = tonumber(ARGV[7])
+        local defaultID = 'default:' .. ARGV[5] .. ':' .. major
+        local bucketID = defaultID
+        local hash = redis.call('GET', P .. 'route:' .. route)
+        local probing = not hash
+        -- A route not seen yet uses the bucket another route of its default group taught
+        -- (role PUT and DELETE share one), still one request at a time until it has its own answer.
+        if not hash then hash = redis.call('GET', P .. 'group:' .. ARGV[5]) end
+        if hash then
+          bucketID = hash .. ':' .. major
+          local learned = redis.call('HMGET', P .. 'limits:' .. hash, 'limit', 'window')
+          if learned[1] and learned[2] then
+            limit = tonumber(learned[1])
+            window = tonumber(learned[2])
+          end
+          -- Reservations made before the hash was known move into the real bucket.
+          local defaultLog = P .. 'log:' .. defaultID
+          if redis.call('EXISTS', defaultLog) == 1 then
+            local log = P .. 'log:' .. bucketID
+            redis.call('ZUNIONSTORE', log, 2, log, defaultLog, 'AGGREGATE', 'MAX')
+            redis.call('DEL', defaultLog)
+            redis.call('PEXPIRE', log, window + tonumber(ARGV[11]) + 1000)
+          end
+        end
+
+        local wait = 0
+        if bot then wait = math.max(wait, blockedFor(P .. 'blocked:global')) end
+        wait = math.max(wait, blockedFor(P .. 'blocked:' .. bucketID))
+        if bucketID ~= defaultID then wait = math.max(wait, blockedFor(P .. 'blocked:' .. defaultID)) end
+
+        local log = P .. 'log:' .. bucketID
+        local useBucket = limit > 0 and window > 0
+        if useBucket then
+          wait = math.max(wait, freeIn(log, limit, window))
+          -- Until the bucket is known, one request at a time: the seed may be too generous.
+          if probing and redis.call('ZCOUNT', log, '(' .. now, '+inf') > 0 then
+            wait = math.max(wait, 20)
+          end
+        end
+        local globalLimit = tonumber(ARGV[8])
+        local globalWindow = tonumber(ARGV[9])
+        if bot then wait = math.max(wait, freeIn(P .. 'global', globalLimit, globalWindow)) end
+        if wait > 0 then return {1, wait, bucketID, 0} end
+
+        local hold = tonumber(ARGV[11])
+        local reserved = 0
+        if useBucket then
+          redis.call('ZADD', log, now + hold, ARGV[10])
+          redis.call('PEXPIRE', log, window + hold + 1000)
+          reserved = 1
+        end
+        if bot then
+          redis.call('ZADD', P .. 'global', now + hold, ARGV[10])
+          redis.call('PEXPIRE', P .. 'global', globalWindow + hold + 1000)
+        end
+        return {0, now, bucketID, reserved}
+        """
+
+    /// After the response (or a transport failure): re-score the reservation to now (the server saw
+    /// the request no later than this), learn the bucket from the headers, obey a 429, count invalid
+    /// requests, latch a 401.
+    ///
+    /// ARGV: 1 scope prefix, 2 invalid key, 3 route name, 4 major id, 5 default group,
+    /// 6 reservation id, 7 bucket id from acquire, 8 bot request (1/0), 9 HTTP status (0 = no response),
+    /// 10 bucket hash header, 11 limit header, 12 remaining header, 13 reset-after ms,
+    /// 14 429 wait ms, 15 429 scope (global/bucket/shared/""), 16 invalid window ms,
+    /// 17 learned TTL ms, 18 latch TTL ms, 19 seed window ms, 20 counts as invalid (1/0).
+    ///
+    /// Returns the number of invalid requests in the current window.
+    static let complete = """
+        -- discord-worker ratelimit complete v\(version)
+        local P = ARGV[1]
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local route = ARGV[3]
+        local major = ARGV[4]
+        local id = ARGV[6]
+        local acquired = ARGV[7]
+        local bot = ARGV[8] == '1'
+        local status = tonumber(ARGV[9])
+        local hash = ARGV[10]
+        local learnedTTL = tonumber(ARGV[17])
+
+        local function extendBlock(key, ms)
+          if ms <= 0 then return end
+          if redis.call('PTTL', key) < ms then redis.call('SET', key, '1', 'PX', ms) end
+        end
+
+        if acquired ~= '' then
+          redis.call('ZADD', P .. 'log:' .. acquired, 'XX', now, id)
+        end
+        local mapped = redis.call('GET', P .. 'route:' .. route)
+        if mapped and (mapped .. ':' .. major) ~= acquired then
+          redis.call('ZADD', P .. 'log:' .. mapped .. ':' .. major, 'XX', now, id)
+        end
+        if bot then redis.call('ZADD', P .. 'global', 'XX', now, id) end
+
+        local bucketID = acquired
+        if bucketID == '' then
+          if mapped then bucketID = mapped .. ':' .. major else bucketID = 'default:' .. ARGV[5] .. ':' .. major end
+        end
+        local limit = tonumber(ARGV[11])
+        local remaining = tonumber(ARGV[12])
+        local resetAfter = tonumber(ARGV[13])
+        if hash ~= '' then
+          redis.call('SET', P .. 'route:' .. route, hash, 'PX', learnedTTL)
+          redis.call('SET', P .. 'group:' .. ARGV[5], hash, 'NX', 'PX', learnedTTL)
+          bucketID = hash .. ':' .. major
+          if limit and limit > 0 and remaining and resetAfter then
+            local key = P .. 'limits:' .. hash
+            local old = redis.call('HMGET', key, 'limit', 'window', 'fresh')
+            local oldLimit = tonumber(old[1])
+            local oldWindow = tonumber(old[2])
+            if remaining == limit - 1 then
+              -- First request of a fresh window: Reset-After is the window. Keep the largest seen.
+              local w = resetAfter
+              if old[3] == '1' and oldLimit == limit and oldWindow and oldWindow > w then w = oldWindow end
+              redis.call('HSET', key, 'limit', limit, 'window', w, 'fresh', '1')
+            elseif oldLimit and oldWindow then
+              if oldLimit ~= limit then redis.call('HSET', key, 'limit', limit) end
+              if resetAfter > oldWindow then redis.call('HSET', key, 'window', resetAfter) end
+            else
+              redis.call('HSET', key, 'limit', limit, 'window', math.max(resetAfter, tonumber(ARGV[19])), 'fresh', '0')
+            end
+            redis.call('PEXPIRE', key, learnedTTL)
+          end
+        end
+
+        if status ~= 429 and remaining == 0 and resetAfter and resetAfter > 0 then
+          extendBlock(P .. 'blocked:' .. bucketID, resetAfter)
+        end
+        if status == 429 then
+          local wait = tonumber(ARGV[14])
+          if ARGV[15] == 'global' and bot then
+            extendBlock(P .. 'blocked:global', wait)
+          else
+            extendBlock(P .. 'blocked:' .. bucketID, wait)
+          end
+        end
+
+        local invalidKey = ARGV[2]
+        local invalidWindow = tonumber(ARGV[16])
+        if ARGV[20] == '1' then
+          redis.call('ZADD', invalidKey, now, id)
+          redis.call('PEXPIRE', invalidKey, invalidWindow)
+        end
+        if status == 401 and bot then
+          local ttl = tonumber(ARGV[18])
+          if ttl > 0 then
+            redis.call('SET', P .. 'unauthorized', '1', 'PX', ttl)
+          else
+            redis.call('SET', P .. 'unauthorized', '1')
+          end
+        end
+        redis.call('ZREMRANGEBYSCORE', invalidKey, '-inf', now - invalidWindow)
+        return redis.call('ZCARD', invalidKey)
+        """
+}

@@ -1,1 +1,0 @@
-// Placeholder: DiscordTasks is being written.

@@ -1,0 +1,177 @@
+public import DiscordAPI
+public import Foundation
+public import RedisClient
+
+/// A configuration problem: one line naming the variable, never its value when it is a secret.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var variable: String
+    public var problem: String
+    public var description: String { "configuration error: \(variable) \(problem)" }
+}
+
+/// Every setting of product.md §3, read once from the environment (and an optional env file) into types.
+public struct Configuration: Sendable {
+    public var guildID: UInt64?
+    public var botToken: Secret?
+    public var appID: String?
+    public var appSecret: Secret?
+    public var callbackURL: String?
+    public var syncNames = false
+    /// `DISCORD_ROLES_CACHE_MAX_AGE`, milliseconds (the seed's unit; AA 5.x reads seconds).
+    public var rolesCacheMaxAgeMilliseconds = 7_200_000
+    public var retryPauseSeconds = 60
+    public var maxRetries = 3
+    public var apiBaseURL = "https://discord.com/api/v10/"
+    public var oauthBaseURL = "https://discord.com/api/oauth2/authorize"
+    public var oauthTokenURL = "https://discord.com/api/oauth2/token"
+    public var guildNameCacheMaxAgeSeconds = 86_400
+    public var disableRoleCreation = false
+    public var connectTimeoutSeconds = 5.0
+    public var readTimeoutSeconds = 30.0
+    public var brokerURL: RedisURL
+    public var cacheURL: RedisURL
+    public var databaseURL = "sqlite:///allianceauth.db"
+    public var queues = ["services"]
+    public var concurrency = 16
+    public var leaseSeconds = 30
+    public var resultBackendURL: RedisURL?
+    public var logLevel = "info"
+
+    static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
+
+    /// Reads `environment`, after filling in values from `envFile` that the environment does not set.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String? = nil) throws(ConfigurationError) {
+        var env = environment
+        if let envFile {
+            for (key, value) in try Self.readEnvFile(envFile) where env[key] == nil { env[key] = value }
+        }
+        func value(_ name: String) -> String? {
+            guard let v = env[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        func fail(_ name: String, _ problem: String) -> ConfigurationError {
+            ConfigurationError(variable: name, problem: problem)
+        }
+        func shown(_ name: String, _ raw: String) -> String {
+            Self.secretNames.contains(name) ? "" : " (got '\(raw)')"
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            guard let raw = value(name) else { return nil }
+            guard let n = Int(raw), range.contains(n) else {
+                throw fail(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)\(shown(name, raw))")
+            }
+            return n
+        }
+        func boolean(_ name: String) throws(ConfigurationError) -> Bool? {
+            guard let raw = value(name) else { return nil }
+            switch raw.lowercased() {
+            case "true", "1", "yes", "on", "y", "t": return true
+            case "false", "0", "no", "off", "n", "f": return false
+            default: throw fail(name, "must be a boolean: True/False, 1/0, yes/no, true/false\(shown(name, raw))")
+            }
+        }
+        func redis(_ name: String, default fallback: String) throws(ConfigurationError) -> RedisURL {
+            let raw = value(name) ?? fallback
+            do { return try RedisURL(raw) } catch { throw fail(name, "is not a valid Redis URL: \(error.message)") }
+        }
+        func httpURL(_ name: String) throws(ConfigurationError) -> String? {
+            guard let raw = value(name) else { return nil }
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
+                throw fail(name, "must be an http(s) URL\(shown(name, raw))")
+            }
+            return raw
+        }
+
+        brokerURL = try redis("BROKER_URL", default: "redis://127.0.0.1:6379/0")
+        cacheURL = try redis("CACHE_URL", default: "redis://127.0.0.1:6379/1")
+        if value("CELERY_RESULT_BACKEND") != nil { resultBackendURL = try redis("CELERY_RESULT_BACKEND", default: "") }
+
+        if let raw = value("DISCORD_GUILD_ID") {
+            guard let id = UInt64(raw), id > 0 else { throw fail("DISCORD_GUILD_ID", "must be a Discord snowflake (digits only)\(shown("DISCORD_GUILD_ID", raw))") }
+            guildID = id
+        }
+        if let raw = value("DISCORD_BOT_TOKEN") {
+            let token = raw.hasPrefix("Bot ") ? String(raw.dropFirst(4)) : raw
+            guard !token.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                throw fail("DISCORD_BOT_TOKEN", "must not contain spaces or line breaks")
+            }
+            botToken = Secret(token)
+        }
+        appID = value("DISCORD_APP_ID")
+        if let raw = appID, UInt64(raw) == nil { throw fail("DISCORD_APP_ID", "must be the application's numeric id\(shown("DISCORD_APP_ID", raw))") }
+        appSecret = value("DISCORD_APP_SECRET").map { Secret($0) }
+        callbackURL = try httpURL("DISCORD_CALLBACK_URL")
+        syncNames = try boolean("DISCORD_SYNC_NAMES") ?? false
+        rolesCacheMaxAgeMilliseconds = try integer("DISCORD_ROLES_CACHE_MAX_AGE", 0...Int(Int32.max)) ?? rolesCacheMaxAgeMilliseconds
+        retryPauseSeconds = try integer("DISCORD_TASKS_RETRY_PAUSE", 0...86_400) ?? retryPauseSeconds
+        maxRetries = try integer("DISCORD_TASKS_MAX_RETRIES", 0...1000) ?? maxRetries
+        if var base = try httpURL("DISCORD_API_BASE_URL") {
+            if !base.hasSuffix("/") { base += "/" }
+            apiBaseURL = base
+        }
+        oauthBaseURL = try httpURL("DISCORD_OAUTH_BASE_URL") ?? oauthBaseURL
+        oauthTokenURL = try httpURL("DISCORD_OAUTH_TOKEN_URL") ?? oauthTokenURL
+        guildNameCacheMaxAgeSeconds = try integer("DISCORD_GUILD_NAME_CACHE_MAX_AGE", 0...Int(Int32.max)) ?? guildNameCacheMaxAgeSeconds
+        disableRoleCreation = try boolean("DISCORD_DISABLE_ROLE_CREATION") ?? false
+        if let raw = value("DISCORD_API_TIMEOUT") {
+            // AA's one setting bounds both; "(5, 30)" / "5,30" set connect and read separately.
+            let parts = raw.trimmingCharacters(in: CharacterSet(charactersIn: "()[] ")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let numbers = parts.compactMap(Double.init)
+            guard numbers.count == parts.count, (1...2).contains(numbers.count), numbers.allSatisfy({ $0 > 0 && $0 <= 600 }) else {
+                throw fail("DISCORD_API_TIMEOUT", "must be seconds (e.g. 30) or connect,read (e.g. 5,30), each from 0 to 600 (got '\(raw)')")
+            }
+            connectTimeoutSeconds = numbers[0]
+            readTimeoutSeconds = numbers.count == 2 ? numbers[1] : numbers[0]
+        }
+        if let raw = value("DATABASE_URL") {
+            guard raw.hasPrefix("sqlite://") || raw.hasPrefix("mysql://") else {
+                throw fail("DATABASE_URL", "must be sqlite:///relative.db, sqlite:////absolute.db or mysql://user:pass@host:3306/name")
+            }
+            databaseURL = raw
+        }
+        if let raw = value("DISCORD_WORKER_QUEUES") {
+            let names = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !names.isEmpty, names.allSatisfy({ !$0.contains("\u{06}\u{16}") }) else {
+                throw fail("DISCORD_WORKER_QUEUES", "must be comma-separated queue names (got '\(raw)')")
+            }
+            queues = names
+        }
+        concurrency = try integer("DISCORD_WORKER_CONCURRENCY", 1...512) ?? concurrency
+        leaseSeconds = try integer("DISCORD_WORKER_LEASE_SECONDS", 2...3600) ?? leaseSeconds
+        if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }
+            logLevel = raw.lowercased()
+        }
+    }
+
+    /// `KEY=VALUE` lines; `#` comments, blank lines, optional `export ` and matching quotes.
+    static func readEnvFile(_ path: String) throws(ConfigurationError) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(variable: "--env-file", problem: "cannot read '\(path)'")
+        }
+        var result: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw ConfigurationError(variable: "--env-file", problem: "line \(number + 1) of '\(path)' is not KEY=VALUE")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    /// Requires the settings needed to talk to Discord.
+    public func requireDiscord() throws(ConfigurationError) -> (guild: UInt64, token: Secret) {
+        guard let guildID else { throw ConfigurationError(variable: "DISCORD_GUILD_ID", problem: "is not set") }
+        guard let botToken else { throw ConfigurationError(variable: "DISCORD_BOT_TOKEN", problem: "is not set") }
+        return (guildID, botToken)
+    }
+}

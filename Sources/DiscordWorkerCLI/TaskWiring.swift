@@ -1,0 +1,10 @@
+import DiscordTasks
+import Logging
+import WorkerRuntime
+
+/// Connects the task registry with the Discord task handlers.
+enum TaskWiring {
+    static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws {
+        AATaskCatalog.registerPlaceholders(into: registry)
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: HostDatabase is being written.

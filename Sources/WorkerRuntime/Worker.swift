@@ -1,0 +1,412 @@
+public import Broker
+import CeleryProtocol
+public import Foundation
+public import Logging
+import PythonCompat
+public import RedisClient
+import Synchronization
+
+/// The worker process: takes messages from the broker, runs their tasks with bounded concurrency,
+/// and records exactly one outcome per message (done, retry scheduled, or dead-lettered).
+public final class Worker: Sendable {
+    public let options: WorkerOptions
+    public let registry: TaskRegistry
+    public let broker: RedisBroker
+    private let cache: RedisClient?
+    private let results: RedisClient?
+    private let logger: Logger
+    private let acks: AckBatcher
+    private let state = Mutex(State())
+    private let slotFreed: AsyncStream<Void>
+    private let slotFreedContinuation: AsyncStream<Void>.Continuation
+
+    struct State {
+        var stopping = false
+        var running = 0
+        var processed = 0
+    }
+
+    public init(options: WorkerOptions, registry: TaskRegistry, brokerURL: RedisURL, logger: Logger) {
+        self.options = options
+        self.registry = registry
+        self.logger = logger
+        let sources = KombuKeys.consumeOrder(queues: options.queues)
+        self.broker = RedisBroker(url: brokerURL, workerID: options.workerID, sourceKeys: sources, lease: options.lease, logger: logger)
+        self.cache = options.cacheURL.map { RedisClient(url: $0, name: "cache") }
+        self.results = options.resultBackendURL.map { RedisClient(url: $0, name: "results") }
+        self.acks = AckBatcher(broker: broker)
+        (slotFreed, slotFreedContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks the worker to stop taking work (SIGTERM/SIGINT). Running tasks get the grace period.
+    public func requestStop() {
+        state.withLock { $0.stopping = true }
+        slotFreedContinuation.yield()
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Messages processed so far by this process.
+    public var processedCount: Int { state.withLock { $0.processed } }
+
+    /// Runs until `requestStop()` (or, with `exitWhenIdle`, until nothing is queued, delayed or in flight).
+    public func run() async throws {
+        var backoff = RedisBackoff()
+        while true {
+            do {
+                try await broker.register(info: [
+                    "host": ProcessInfo.processInfo.hostName,
+                    "pid": String(ProcessInfo.processInfo.processIdentifier),
+                    "queues": options.queues.joined(separator: ","),
+                    "concurrency": String(options.concurrency),
+                    "lease_ms": String(Int(options.lease.seconds * 1000)),
+                ])
+                break
+            } catch {
+                if isStopping { return }
+                logger.warning("cannot register with the broker; retrying", metadata: [LogKey.error: "\(error)"])
+                try await Task.sleep(for: backoff.next())
+            }
+        }
+        logger.info("worker started", metadata: [
+            LogKey.worker: "\(options.workerID)", "queues": "\(options.queues.joined(separator: ","))",
+            "concurrency": "\(options.concurrency)", "tasks": "\(registry.names.count)",
+        ])
+        let housekeeping = Task { await self.housekeepingLoop() }
+        let scheduler = Task { await self.schedulerLoop() }
+        await consumeLoop()
+        await shutdown()
+        housekeeping.cancel()
+        scheduler.cancel()
+        await broker.close()
+        await cache?.close()
+        await results?.close()
+    }
+
+    private func consumeLoop() async {
+        var backoff = RedisBackoff()
+        while !isStopping {
+            let free = options.concurrency - state.withLock { $0.running }
+            if free <= 0 {
+                for await _ in slotFreed { break }
+                continue
+            }
+            let deliveries: [Delivery]
+            do {
+                deliveries = try await broker.reserve(max: free, wait: .seconds(1))
+                backoff.reset()
+            } catch {
+                logger.warning("broker unavailable; retrying", metadata: [LogKey.error: "\(error)"])
+                try? await Task.sleep(for: backoff.next())
+                continue
+            }
+            if deliveries.isEmpty {
+                if options.exitWhenIdle, state.withLock({ $0.running }) == 0, await isGloballyIdle() {
+                    logger.info("nothing queued, delayed or in flight: exiting")
+                    return
+                }
+                continue
+            }
+            state.withLock { $0.running += deliveries.count }
+            for delivery in deliveries {
+                Task {
+                    await self.process(delivery)
+                    self.state.withLock { $0.running -= 1; $0.processed += 1 }
+                    self.slotFreedContinuation.yield()
+                }
+            }
+        }
+    }
+
+    private func shutdown() async {
+        let deadline = ContinuousClock.now + options.shutdownGrace
+        while state.withLock({ $0.running }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let abandoned = state.withLock { $0.running }
+        if abandoned > 0 {
+            logger.warning("grace period over; returning unfinished messages to the queue", metadata: ["running": "\(abandoned)"])
+        }
+        try? await acks.flush()
+        do {
+            try await broker.unregister()
+        } catch {
+            logger.error("could not return held messages at shutdown; another worker will take them over after the lease",
+                         metadata: [LogKey.error: "\(error)"])
+        }
+        logger.info("worker stopped", metadata: ["processed": "\(processedCount)"])
+    }
+
+    /// Heartbeat and takeover of dead workers' messages, every third of a lease.
+    private func housekeepingLoop() async {
+        let interval = options.lease / 3
+        while !Task.isCancelled {
+            do {
+                try await broker.heartbeat()
+                try await broker.recoverDeadWorkers()
+            } catch {
+                logger.warning("heartbeat failed", metadata: [LogKey.error: "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Moves due delayed messages (eta, countdown, retries) onto their lists.
+    private func schedulerLoop() async {
+        while !Task.isCancelled {
+            var pause: Duration = .seconds(1)
+            do {
+                let (_, next) = try await broker.promoteDue()
+                if let next {
+                    let seconds = max(0.005, min(1, next.timeIntervalSinceNow))
+                    pause = .milliseconds(Int(seconds * 1000))
+                }
+            } catch {
+                logger.warning("could not promote delayed messages", metadata: [LogKey.error: "\(error)"])
+            }
+            try? await Task.sleep(for: pause)
+        }
+    }
+
+    private func isGloballyIdle() async -> Bool {
+        do {
+            try await acks.flush()
+            let inspector = BrokerInspector(redis: broker.connection, keys: broker.keys)
+            let lengths = try await inspector.lengths(of: broker.sourceKeys)
+            if lengths.contains(where: { $0 > 0 }) { return false }
+            if try await inspector.delayedCount() > 0 { return false }
+            return try await inspector.workers().allSatisfy { $0.inFlight == 0 }
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: - One message
+
+    func process(_ delivery: Delivery) async {
+        let now = Date()
+        let (queue, _) = KombuKeys.parse(listKey: delivery.sourceKey)
+        let message: TaskMessage
+        do {
+            message = try TaskMessage.decode(delivery.raw, poppedFrom: delivery.sourceKey, now: now)
+        } catch {
+            let letter = DeadLetter(id: UUID4.make(), task: "", reason: error.reason, queue: queue, key: delivery.sourceKey)
+            logger.warning("undecodable message dead-lettered", metadata: [LogKey.reason: "\(error.reason)", LogKey.queue: "\(queue)"])
+            await settle(delivery, .ack.deadLettering(letter))
+            return
+        }
+        var log = logger
+        log[metadataKey: LogKey.taskID] = "\(message.id)"
+        log[metadataKey: LogKey.task] = "\(message.task)"
+
+        if message.isExpired(now: now) {
+            log.info("task expired; not run", metadata: [LogKey.outcome: "expired"])
+            await deadLetter(delivery, message, reason: "expired", logger: log)
+            await storeResult(message, ResultMeta.revoked(taskID: message.id, reason: "expired", dateDone: now))
+            return
+        }
+        if let eta = message.eta, eta.timeIntervalSince(now) > 0.002 {
+            let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+            log.debug("task scheduled for its eta", metadata: ["eta": "\(ISODate.format(eta))"])
+            await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: eta))
+            return
+        }
+        guard let definition = registry.definition(message.task) else {
+            log.warning("unknown task dead-lettered", metadata: [LogKey.outcome: "unknown task"])
+            await deadLetter(delivery, message, reason: "unknown task '\(message.task)'", logger: log)
+            await storeResult(message, ResultMeta.notRegistered(taskID: message.id, task: message.task, dateDone: now))
+            return
+        }
+        let arguments: [String: JSONValue]
+        do {
+            arguments = try bindArguments(parameters: definition.parameters, args: message.args, kwargs: message.kwargs,
+                                          function: message.task.split(separator: ".").last.map(String.init))
+        } catch {
+            await finishWithFailure(delivery, message, definition, reason: "bad arguments: \(error.message)", logger: log)
+            return
+        }
+
+        var userLock: (key: String, token: String)?
+        if let parameter = definition.userParameter, let value = arguments[parameter] {
+            if let pk = value.int64Value {
+                log[metadataKey: LogKey.userPK] = "\(pk)"
+                let key = broker.keys.userLock(pk)
+                let token = delivery.tag
+                let set = try? await broker.connection.command(["SET", RedisArgument(key), RedisArgument(token), "NX", "PX", 600_000])
+                let acquired = set == .status("OK")
+                if !acquired {
+                    // Another worker runs a task for this user right now: try again shortly, not counted as a retry.
+                    let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+                    await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: now.addingTimeInterval(0.5)))
+                    return
+                }
+                userLock = (key, token)
+            }
+        }
+
+        let started = ContinuousClock.now
+        let invocation = TaskInvocation(id: message.id, name: message.task, arguments: arguments, retries: message.retries,
+                                        logger: log, progress: BulkProgressReporter(redis: broker.connection, keys: broker.keys))
+        let outcome: TaskOutcome
+        do {
+            outcome = try await definition.handler(invocation)
+        } catch {
+            outcome = .failure(reason: "error: \(error)")
+        }
+        if let userLock {
+            _ = try? await broker.connection.eval(Self.releaseLock, keys: [RedisArgument(userLock.key)], args: [RedisArgument(userLock.token)])
+        }
+        let elapsed = ContinuousClock.now - started
+        let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        log[metadataKey: LogKey.durationMS] = "\(ms)"
+
+        switch outcome {
+        case .success(let value):
+            await finishWithSuccess(delivery, message, definition, result: value, logger: log)
+        case .failure(let reason):
+            await finishWithFailure(delivery, message, definition, reason: reason, logger: log)
+        case .retry(let after, let reason, let counts):
+            if !counts {
+                log.info("task waits for a rate limit", metadata: [LogKey.outcome: "backoff", LogKey.reason: "\(reason)"])
+                let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+                await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: Date().addingTimeInterval(after.seconds)))
+            } else if message.retries >= options.maxRetries {
+                await finishExhausted(delivery, message, definition, reason: reason, logger: log)
+            } else {
+                let pause = after > .zero ? after : options.retryPause
+                let eta = Date().addingTimeInterval(pause.seconds)
+                let retry = message.retryMessage(eta: eta, origin: options.nodeName)
+                log.info("task will be retried", metadata: [LogKey.outcome: "retry", LogKey.reason: "\(reason)",
+                                                            LogKey.retries: "\(message.retries + 1)"])
+                await settle(delivery, .ack.delaying(retry.bytes, to: retry.listKey, until: eta))
+                await storeResult(message, ResultMeta.retry(taskID: message.id, excType: "Retry", excMessage: [.string(reason)],
+                                                            excModule: "celery.exceptions", traceback: nil))
+            }
+        }
+    }
+
+    private static let releaseLock = RedisScript("""
+    -- discord-worker release-lock v1
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0
+    """)
+
+    private func finishWithSuccess(_ delivery: Delivery, _ message: TaskMessage, _ definition: TaskDefinition, result: JSONValue, logger: Logger) async {
+        var settlement = Settlement.ack
+        var published = 0
+        for callback in message.callbackMessages(result: result, origin: options.nodeName, defaultPriority: options.defaultPriority, route: options.route) {
+            settlement = settlement.publishing(callback.bytes, to: callback.listKey)
+            published += 1
+        }
+        if let next = message.chainContinuation(result: result, origin: options.nodeName, defaultPriority: options.defaultPriority, route: options.route) {
+            await takeOnceLock(for: next)
+            settlement = settlement.publishing(next.bytes, to: next.listKey)
+            published += 1
+        }
+        if published == 0 {
+            do { try await acks.ack(delivery) } catch { logger.warning("ack failed; the message may run again", metadata: [LogKey.error: "\(error)"]) }
+        } else {
+            await settle(delivery, settlement)
+        }
+        await releaseOnceLock(message, definition)
+        await storeResult(message, ResultMeta.success(taskID: message.id, result: result, dateDone: Date(), parentID: message.parentID))
+        logger.info("task succeeded", metadata: [LogKey.outcome: "success"])
+    }
+
+    private func finishWithFailure(_ delivery: Delivery, _ message: TaskMessage, _ definition: TaskDefinition, reason: String, logger: Logger) async {
+        var settlement = Settlement.ack.deadLettering(letter(for: delivery, message, reason: reason))
+        for errback in message.errbackMessages(origin: options.nodeName, defaultPriority: options.defaultPriority, route: options.route) {
+            settlement = settlement.publishing(errback.bytes, to: errback.listKey)
+        }
+        await settle(delivery, settlement)
+        await releaseOnceLock(message, definition)
+        await storeResult(message, ResultMeta.failure(taskID: message.id, excType: "TaskFailure", excMessage: [.string(reason)],
+                                                      excModule: "discord_worker", traceback: nil, dateDone: Date(), parentID: message.parentID))
+        logger.warning("task failed; dead-lettered", metadata: [LogKey.outcome: "failure", LogKey.reason: "\(reason)"])
+    }
+
+    /// Retries used up: dead-lettered (nothing is lost), and, like AA (whose task then ends normally), a chain goes on.
+    private func finishExhausted(_ delivery: Delivery, _ message: TaskMessage, _ definition: TaskDefinition, reason: String, logger: Logger) async {
+        let why = "gave up after \(message.retries) retries: \(reason)"
+        var settlement = Settlement.ack.deadLettering(letter(for: delivery, message, reason: why))
+        if let next = message.chainContinuation(result: .null, origin: options.nodeName, defaultPriority: options.defaultPriority, route: options.route) {
+            await takeOnceLock(for: next)
+            settlement = settlement.publishing(next.bytes, to: next.listKey)
+        }
+        await settle(delivery, settlement)
+        await releaseOnceLock(message, definition)
+        await storeResult(message, ResultMeta.failure(taskID: message.id, excType: "MaxRetriesExceededError", excMessage: [.string(why)],
+                                                      excModule: "celery.exceptions", traceback: nil, dateDone: Date(), parentID: message.parentID))
+        logger.error("task gave up; dead-lettered", metadata: [LogKey.outcome: "exhausted", LogKey.reason: "\(reason)"])
+    }
+
+    private func deadLetter(_ delivery: Delivery, _ message: TaskMessage, reason: String, logger: Logger) async {
+        await settle(delivery, .ack.deadLettering(letter(for: delivery, message, reason: reason)))
+        if let definition = registry.definition(message.task) { await releaseOnceLock(message, definition) }
+    }
+
+    private func letter(for delivery: Delivery, _ message: TaskMessage, reason: String) -> DeadLetter {
+        DeadLetter(id: message.id, task: message.task, reason: reason, queue: message.queue, key: delivery.sourceKey)
+    }
+
+    private func settle(_ delivery: Delivery, _ settlement: Settlement) async {
+        var backoff = RedisBackoff()
+        for attempt in 1...50 {
+            do {
+                try await broker.settle(delivery, settlement)
+                return
+            } catch {
+                // The lease stays in Redis: if this never succeeds the message is redelivered, not lost.
+                logger.warning("could not record the outcome; retrying", metadata: [LogKey.error: "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
+    // MARK: - celery_once and results
+
+    /// AA's celery_once lock for the call: deleted at the final outcome, or AA refuses the same call for an hour.
+    private func releaseOnceLock(_ message: TaskMessage, _ definition: TaskDefinition) async {
+        guard definition.usesOnceLock, let cache else { return }
+        let key = OnceLock.key(task: message.task, parameters: definition.parameters.map(\.name), args: message.args, kwargs: message.kwargs)
+        do { try await cache.command(["DEL", RedisArgument(key)]) } catch {
+            logger.warning("could not delete the celery_once lock", metadata: [LogKey.error: "\(error)", "lock": "\(key)"])
+        }
+    }
+
+    /// Before publishing a chain step, take its celery_once lock as AA's worker does (`SET NX PX`).
+    /// Unlike AA, the step is published even if the lock is held: an update is never dropped.
+    private func takeOnceLock(for next: OutgoingMessage) async {
+        guard let cache, let definition = registry.definition(next.task), definition.usesOnceLock,
+              let decoded = try? TaskMessage.decode(next.bytes, poppedFrom: next.listKey) else { return }
+        let key = OnceLock.key(task: next.task, parameters: definition.parameters.map(\.name), args: decoded.args, kwargs: decoded.kwargs)
+        _ = try? await cache.command(["SET", RedisArgument(key), RedisArgument(bytes: OnceLock.value), "NX", "PX", RedisArgument(OnceLock.timeoutMilliseconds)])
+    }
+
+    /// Stores and publishes result meta the Celery way, when a backend is configured and the message wants a result.
+    private func storeResult(_ message: TaskMessage, _ meta: [UInt8]) async {
+        guard let results, message.ignoreResult != true else { return }
+        let key = ResultMeta.key(taskID: message.id)
+        do {
+            if let existing = try await results.command(["GET", RedisArgument(key)]).bytes,
+               let status = (try? JSONValue.parse(existing))?["status"]?.stringValue, status == "SUCCESS" {
+                return  // Celery never overwrites a stored SUCCESS
+            }
+            _ = try await results.pipeline([
+                ["MULTI"],
+                ["SETEX", RedisArgument(key), RedisArgument(options.resultExpires), RedisArgument(bytes: meta)],
+                ["PUBLISH", RedisArgument(key), RedisArgument(bytes: meta)],
+                ["EXEC"],
+            ])
+        } catch {
+            logger.warning("could not store the task result", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

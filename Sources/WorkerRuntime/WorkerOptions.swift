@@ -1,0 +1,46 @@
+public import Foundation
+public import RedisClient
+
+/// How a worker process runs. Built by the CLI from the environment; defaults match AA's.
+public struct WorkerOptions: Sendable {
+    /// Celery queue names to consume, in priority order (AA: `services`).
+    public var queues: [String] = ["services"]
+    /// Tasks run at once in this process.
+    public var concurrency: Int = 16
+    /// A dead worker's messages are taken over within about this long.
+    public var lease: Duration = .seconds(30)
+    /// `DISCORD_TASKS_RETRY_PAUSE`.
+    public var retryPause: Duration = .seconds(60)
+    /// `DISCORD_TASKS_MAX_RETRIES`.
+    public var maxRetries: Int = 3
+    /// How long running tasks may finish after SIGTERM before their messages are returned.
+    public var shutdownGrace: Duration = .seconds(25)
+    /// Return when nothing is queued, delayed or in flight.
+    public var exitWhenIdle: Bool = false
+    /// Unique per process.
+    public var workerID: String
+    /// Celery node name used as `origin` of published messages.
+    public var nodeName: String
+    /// Priority of published continuations without one (AA's `task_default_priority`).
+    public var defaultPriority: Int = 5
+    /// AA's `task_routes`: `discord.*` → `services`.
+    public var routes: [(prefix: String, queue: String)] = [("discord.", "services")]
+    /// `CACHE_URL`: where AA's celery_once locks live (db 1).
+    public var cacheURL: RedisURL?
+    /// `CELERY_RESULT_BACKEND`, when results are stored.
+    public var resultBackendURL: RedisURL?
+    /// How long result meta is kept (Celery's `result_expires`).
+    public var resultExpires: Int = 86_400
+
+    public init(workerID: String? = nil) {
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        self.workerID = workerID ?? "\(host)-\(pid)-\(suffix)"
+        self.nodeName = "discord-worker-\(pid)@\(host)"
+    }
+
+    public func route(_ task: String) -> String? {
+        routes.first { task.hasPrefix($0.prefix) }?.queue
+    }
+}

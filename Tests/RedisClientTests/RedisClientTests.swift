@@ -1,0 +1,111 @@
+import Foundation
+import RedisClient
+import TestSupport
+import Testing
+
+@Suite("RedisClient against a real redis-server")
+struct RedisClientTests {
+    @Test func commandsRoundTripBinarySafeValues() async throws {
+        let server = try await RedisServerProcess.start()
+        let redis = RedisClient(url: server.url)
+        let binary: [UInt8] = [0, 1, 2, 255, 0, 0x06, 0x16]
+        try await redis.command(["SET", RedisArgument(bytes: binary), RedisArgument(bytes: binary)])
+        #expect(try await redis.command(["GET", RedisArgument(bytes: binary)]) == .bulk(binary))
+        #expect(try await redis.command(["GET", "missing"]) == .null)
+        #expect(try await redis.command(["INCRBY", "n", 41]) == .integer(41))
+        #expect(try await redis.command(["SET", "empty", ""]) == .status("OK"))
+        #expect(try await redis.command(["GET", "empty"]) == .bulk([]))
+        let list = try await redis.command(["LRANGE", "nothing", 0, -1])
+        #expect(list == .array([]))
+        await redis.close()
+        await server.stop()
+    }
+
+    @Test func errorRepliesAreThrownByCommandAndKeptByPipeline() async throws {
+        let server = try await RedisServerProcess.start()
+        let redis = RedisClient(url: server.url)
+        try await redis.command(["SET", "s", "x"])
+        await #expect(throws: RedisError.self) { try await redis.command(["LPUSH", "s", "v"]) }
+        let replies = try await redis.pipeline([["INCR", "c"], ["LPUSH", "s", "v"], ["INCR", "c"]])
+        #expect(replies[0] == .integer(1))
+        #expect(replies[1].errorMessage?.hasPrefix("WRONGTYPE") == true)
+        #expect(replies[2] == .integer(2))
+        await server.stop()
+    }
+
+    @Test func scriptsLoadOnceAndReloadAfterFlush() async throws {
+        let server = try await RedisServerProcess.start()
+        let redis = RedisClient(url: server.url)
+        let script = RedisScript("return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}")
+        let first = try await redis.eval(script, keys: ["k"], args: ["a"])
+        #expect(first == .array([.bulk(Array("k".utf8)), .bulk(Array("a".utf8)), .integer(1)]))
+        try await redis.command(["SCRIPT", "FLUSH"])
+        let second = try await redis.eval(script, keys: ["k"], args: ["b"])
+        #expect(second.array?[2] == .integer(2))
+        await #expect(throws: RedisError.self) { try await redis.eval(RedisScript("return redis.error_reply('boom')")) }
+        await server.stop()
+    }
+
+    @Test func passwordDatabaseAndUnixSocket() async throws {
+        let server = try await RedisServerProcess.start(password: "s3cret pass")
+        let db3 = RedisClient(url: server.url(db: 3))
+        try await db3.command(["SET", "where", "three"])
+        let viaSocket = RedisClient(url: try RedisURL("unix://:s3cret%20pass@\(server.socketPath)?db=3"))
+        #expect(try await viaSocket.command(["GET", "where"]).string == "three")
+        let wrong = RedisClient(url: RedisURL(endpoint: .tcp(host: "127.0.0.1", port: server.port), password: "wrong"))
+        do {
+            try await wrong.command(["PING"])
+            Issue.record("expected an authentication error")
+        } catch {
+            #expect(error.code == .connection)
+            #expect(!error.description.contains("wrong"))
+        }
+        await server.stop()
+    }
+
+    @Test func reconnectsAfterServerRestart() async throws {
+        let server = try await RedisServerProcess.start()
+        let redis = RedisClient(url: server.url)
+        try await redis.command(["SET", "a", "1"])
+        try await server.restart()
+        // The first command after the restart finds the old socket dead; the next one reconnects.
+        var backoff = RedisBackoff(initial: .milliseconds(10))
+        var reply: RedisValue?
+        for _ in 0..<20 {
+            do { reply = try await redis.command(["PING"]); break } catch { try await Task.sleep(for: backoff.next()) }
+        }
+        #expect(reply == .status("PONG"))
+        #expect(await redis.connects == 2)
+        await server.stop()
+    }
+
+    @Test func blockingPopOnItsOwnExecutorDoesNotStallOthers() async throws {
+        let server = try await RedisServerProcess.start()
+        let blocker = RedisClient(url: server.url, name: "blocker")
+        let producer = RedisClient(url: server.url, name: "producer")
+        async let popped = blocker.command(["BRPOP", "q", 5])
+        try await Task.sleep(for: .milliseconds(50))
+        try await producer.command(["LPUSH", "q", "hello"])
+        #expect(try await popped == .array([.bulk(Array("q".utf8)), .bulk(Array("hello".utf8))]))
+        await server.stop()
+    }
+
+    @Test func urlParsing() throws {
+        let a = try RedisURL("redis://user:p%40ss@example:6380/2")
+        #expect(a.endpoint == .tcp(host: "example", port: 6380))
+        #expect(a.database == 2 && a.username == "user" && a.password == "p@ss")
+        #expect(!a.description.contains("p@ss"))
+        let b = try RedisURL("redis://127.0.0.1")
+        #expect(b.endpoint == .tcp(host: "127.0.0.1", port: 6379) && b.database == 0 && b.password == nil)
+        let c = try RedisURL("redis://:pw@localhost:6379/1")
+        #expect(c.password == "pw" && c.username == nil && c.database == 1)
+        let d = try RedisURL("unix:///var/run/redis.sock?db=4")
+        #expect(d.endpoint == .unix(path: "/var/run/redis.sock") && d.database == 4)
+        let e = try RedisURL("redis://[::1]:7000/0")
+        #expect(e.endpoint == .tcp(host: "::1", port: 7000))
+        #expect(throws: RedisError.self) { try RedisURL("http://x") }
+        #expect(throws: RedisError.self) { try RedisURL("redis://h:notaport/0") }
+        #expect(throws: RedisError.self) { try RedisURL("redis://h/abc") }
+        #expect(throws: RedisError.self) { try RedisURL("rediss://h") }
+    }
+}

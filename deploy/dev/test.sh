@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command: sets up what is missing, builds, drives the built binary from the
+# outside against its own redis-server (as an operator would), then runs every test (Swift Testing)
+# against real redis-servers, the Discord sandbox and Python Celery.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$repo"
+bash deploy/dev/setup.sh
+export DISCORD_WORKER_PYTHON="$repo/.venv/bin/python"
+
+swift build --build-tests
+bash deploy/dev/smoke.sh .build/debug/discord-worker
+swift test --skip-build
