@@ -65,7 +65,7 @@ struct BulkSyncTests {
         #expect(stats.requests(.addMemberRole) + stats.requests(.removeMemberRole) > 0)
         #expect(stats.requests(.getMember) <= 1)  // the bot's own member only
         #expect(stats.rateLimited.total == 0)
-        let progress = try await BulkProgress.all(redis: h.broker)
+        let progress = try await BulkProgressReporter.all(redis: h.broker)
         let entry = try #require(progress.first)
         #expect(entry.finished && entry.done == 200 && entry.total == 200 && entry.changed == 20 && entry.failed == 0)
 
