@@ -1,5 +1,5 @@
 public import CeleryProtocol
-public import PythonCompat
+import PythonCompat
 public import WorkerRuntime
 
 /// Alliance Auth 5.5's `discord.*` task signatures: names, Python parameters (positional order and

@@ -1,10 +1,50 @@
+import DiscordAPI
 import DiscordTasks
+import Foundation
+import HostDatabase
 import Logging
+import RedisClient
 import WorkerRuntime
 
 /// Connects the task registry with the Discord task handlers.
 enum TaskWiring {
+    /// Builds the shared `DiscordSync` (Discord client, AA's database, cache and broker Redis) and
+    /// registers every `discord.*` handler. Fails at start with one line when DISCORD_GUILD_ID or
+    /// DISCORD_BOT_TOKEN is missing or DATABASE_URL cannot be opened (never printing a secret).
     static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws {
-        AATaskCatalog.registerPlaceholders(into: registry)
+        let (guildID, token) = try configuration.requireDiscord()
+        let databaseURL: DatabaseURL
+        do {
+            databaseURL = try DatabaseURL(parsing: configuration.databaseURL)
+        } catch {
+            throw ConfigurationError(variable: "DATABASE_URL", problem: "is not usable: \(error)")
+        }
+        let database: any HostDatabase
+        do {
+            database = try HostDatabaseFactory.open(databaseURL, logger: logger)
+        } catch {
+            throw ConfigurationError(variable: "DATABASE_URL", problem: "cannot be opened: \(error)")
+        }
+        var clientOptions = DiscordClientOptions(
+            botToken: DiscordAPI.Secret(token.value), apiBaseURL: configuration.apiBaseURL,
+            oauthTokenURL: configuration.oauthTokenURL,
+            connectTimeout: .milliseconds(Int(configuration.connectTimeoutSeconds * 1000)),
+            readTimeout: .milliseconds(Int(configuration.readTimeoutSeconds * 1000)))
+        clientOptions.auditLogReason = "Alliance Auth sync (discord-worker)"
+        // The limiter gets its own connection: it is on every request's path.
+        let limiterRedis = RedisClient(url: configuration.cacheURL, name: "discord-ratelimit")
+        let client = DiscordClient(options: clientOptions, redis: limiterRedis, logger: logger)
+        let cache = RedisClient(url: configuration.cacheURL, name: "aa-cache")
+        let broker = RedisClient(url: configuration.brokerURL, name: "task-publisher")
+        let options = DiscordSyncOptions(
+            guildID: guildID, syncNames: configuration.syncNames,
+            rolesCacheMaxAgeMilliseconds: configuration.rolesCacheMaxAgeMilliseconds,
+            guildNameCacheMaxAgeSeconds: configuration.guildNameCacheMaxAgeSeconds,
+            disableRoleCreation: configuration.disableRoleCreation, appID: configuration.appID,
+            appSecret: configuration.appSecret?.value, callbackURL: configuration.callbackURL,
+            queue: configuration.queues.first ?? "services",
+            origin: "discord-worker-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)")
+        let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, logger: logger)
+        AATaskCatalog.register(sync, into: registry)
     }
 }

@@ -1,0 +1,384 @@
+import DiscordAPI
+import Foundation
+import HostDatabase
+import Logging
+import PythonCompat
+import RedisClient
+import Synchronization
+public import WorkerRuntime
+
+/// What a bulk task syncs.
+public struct BulkKind: Sendable, Hashable {
+    public var groups: Bool
+    public var nicknames: Bool
+    public var usernames: Bool
+    /// `update_all_usernames` also refreshes the cached guild name.
+    public var servername: Bool
+
+    public init(groups: Bool = false, nicknames: Bool = false, usernames: Bool = false, servername: Bool = false) {
+        self.groups = groups
+        self.nicknames = nicknames
+        self.usernames = usernames
+        self.servername = servername
+    }
+}
+
+/// One member whose roles and/or nickname must change.
+struct BulkAction: Sendable {
+    var pk: Int64
+    var uid: UInt64
+    /// The full role list for a PATCH (nil = roles unchanged).
+    var roles: [UInt64]?
+    /// The nickname for a PATCH (nil = unchanged).
+    var nick: String?
+    /// A single role added (true) or removed (false) with no nickname change: the role route can do it.
+    var singleRole: (role: UInt64, add: Bool)?
+    /// The member after the change.
+    var after: GuildMember
+    var changesGroups: Bool { roles != nil }
+    var changesNick: Bool { nick != nil }
+}
+
+/// Counters of a running bulk task.
+struct BulkCounters: Sendable {
+    var done = 0
+    var changed = 0
+    var failed = 0
+    var failedGroups: [Int64] = []
+    var failedNicks: [Int64] = []
+    var synced: [(uid: UInt64, member: GuildMember)] = []
+}
+
+/// A lock-protected value shared by the tasks of one bulk run.
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}
+
+/// Hands out 0, 1, 2, … to concurrent workers.
+final class Ticket: Sendable {
+    private let counter = Atomic<Int>(0)
+    func next() -> Int { counter.add(1, ordering: .relaxed).oldValue }
+}
+
+/// The native bulk sync (product.md §2): one database pass, one member listing, only the requests
+/// that change something, PATCH and role routes in parallel.
+extension DiscordSync {
+    public func bulk(_ invocation: TaskInvocation, kind: BulkKind, pksArgument: String?) async -> TaskOutcome {
+        var pks: [Int64]?
+        if let name = pksArgument {
+            guard let list = invocation.arguments[name]?.arrayValue else {
+                return .failure(reason: "bad arguments: \(name) must be a list of user pks")
+            }
+            var values: [Int64] = []
+            for element in list {
+                guard let pk = element.int64Value else { return .failure(reason: "bad arguments: \(name) must contain integers") }
+                values.append(pk)
+            }
+            pks = values
+        }
+        return await guarded(invocation) { try await runBulk(invocation, kind: kind, pks: pks) }
+    }
+
+    private func runBulk(_ invocation: TaskInvocation, kind: BulkKind, pks: [Int64]?) async throws -> TaskOutcome {
+        let logger = invocation.logger
+        let started = Date()
+        if kind.servername { _ = await updateServername(invocation) }
+
+        let users = try await database.linkedUsers(pks: pks)
+        let total = users.count
+        let counters = Shared(BulkCounters())
+        let report: @Sendable (Bool) async -> Void = { finished in
+            let c = counters.withLock { ($0.done, $0.changed, $0.failed) }
+            await invocation.progress.report(BulkProgress(taskID: invocation.id, task: invocation.name, done: c.0, total: total,
+                                                          changed: c.1, failed: c.2, startedAt: started, updatedAt: Date(),
+                                                          finished: finished))
+        }
+        await report(false)
+        logger.info("bulk sync started", metadata: ["users": "\(total)", "groups": "\(kind.groups)",
+                                                    "nicknames": "\(kind.nicknames)", "usernames": "\(kind.usernames)"])
+        guard total > 0 else {
+            await report(true)
+            return .success(["total": 0, "changed": 0, "failed": 0])
+        }
+
+        // Periodic progress for `status` (every second) and the log (about every 10%).
+        let reporter = Task {
+            var nextLog = max(1, total / 10)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                await report(false)
+                let c = counters.withLock { ($0.done, $0.changed, $0.failed) }
+                if c.0 >= nextLog {
+                    let elapsed = Date().timeIntervalSince(started)
+                    let eta = c.0 > 0 ? elapsed / Double(c.0) * Double(total - c.0) : 0
+                    logger.info("bulk sync progress", metadata: [
+                        "done": "\(c.0)", "total": "\(total)", "changed": "\(c.1)", "failed": "\(c.2)",
+                        "eta_seconds": "\(Int(eta.rounded()))",
+                    ])
+                    nextLog = (c.0 / max(1, total / 10) + 1) * max(1, total / 10)
+                }
+            }
+        }
+        defer { reporter.cancel() }
+
+        // Roles: once, missing ones created once up front.
+        var desired: [Int64: Set<String>] = [:]
+        var index: GuildRoleIndex?
+        var roles: [GuildRoleInfo] = []
+        var reserved: [String] = []
+        var ownerID: UInt64?
+        if kind.groups || kind.nicknames {
+            roles = try await self.roles()
+            let place = try await hierarchy(roles: roles)
+            ownerID = place.ownerID
+            if kind.groups {
+                reserved = try await database.reservedGroupNames()
+                var all = Set<String>()
+                for user in users {
+                    let names = RoleNames.calculate(groupNames: user.profile.groupNames, stateName: nil,
+                                                    profileStateName: user.profile.stateName)
+                    desired[user.userPK] = names
+                    all.formUnion(names)
+                }
+                let probe = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: place.botTop, reservedNames: reserved)
+                let missing = RoleSync.plan(desiredNames: all, memberRoleIDs: [UInt64](), index: probe).missingNames
+                var botTop = place.botTop
+                if !missing.isEmpty {
+                    roles = try await createMissingRoles(missing, roles: roles, logger: logger)
+                    botTop = try await hierarchy(roles: roles).botTop
+                }
+                index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: botTop, reservedNames: reserved)
+            }
+        }
+
+        // Members: pages of 1,000; without the intent, one GET per linked user.
+        let (members, readFailures) = try await memberships(of: users, logger: logger)
+
+        // Stale roles cache: reload once when a member holds an unknown role id.
+        if kind.groups, let current = index {
+            let unknown = members.values.contains { member in
+                member?.roles.contains { current.role(id: $0.rawValue) == nil && $0.rawValue != options.guildID } ?? false
+            }
+            if unknown {
+                roles = try await self.roles(refresh: true)
+                index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: current.botTopPosition,
+                                       reservedNames: reserved)
+            }
+        }
+
+        // Plan.
+        var actions: [BulkAction] = []
+        var notMembers: [Int64] = []
+        var unassignable = Set<String>()
+        var usernameUpdates: [(pk: Int64, username: String, discriminator: String)] = []
+        var unchanged: [(uid: UInt64, member: GuildMember)] = []
+        let failedReads = Set(readFailures)
+        for user in users {
+            let uid = UInt64(bitPattern: user.link.uid)
+            if failedReads.contains(user.userPK) { continue }
+            guard let entry = members[uid], let member = entry else {
+                notMembers.append(user.userPK)
+                continue
+            }
+            if kind.usernames, let discordUser = member.user {
+                let discriminator = discordUser.discriminator ?? "0"
+                if discordUser.username != user.link.username || discriminator != user.link.discriminator {
+                    usernameUpdates.append((user.userPK, discordUser.username, discriminator))
+                }
+            }
+            var after = member
+            var action = BulkAction(pk: user.userPK, uid: uid, roles: nil, nick: nil, singleRole: nil, after: member)
+            if kind.groups, let index, let names = desired[user.userPK] {
+                let plan = RoleSync.plan(desiredNames: names, memberRoleIDs: member.roles.map(\.rawValue), index: index)
+                unassignable.formUnion(plan.unassignable)
+                if plan.needsChange {
+                    action.roles = plan.sortedFinalRoleIDs
+                    after.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
+                    if plan.added.count + plan.removed.count == 1 {
+                        action.singleRole = plan.added.first.map { (role: $0, add: true) } ?? plan.removed.first.map { (role: $0, add: false) }
+                    }
+                }
+            }
+            if kind.nicknames, ownerID != uid, let nick = (try? Nickname.forUser(profile: user.profile)) ?? nil, member.nick != nick {
+                action.nick = nick
+                action.singleRole = nil
+                after.nick = nick
+            }
+            action.after = after
+            if action.changesGroups || action.changesNick {
+                actions.append(action)
+            } else {
+                unchanged.append((uid, member))
+            }
+        }
+        if !unassignable.isEmpty {
+            logger.warning("roles at or above the bot's highest role are not assigned: move the bot's role above them in the server settings",
+                           metadata: ["roles": "\(unassignable.sorted().joined(separator: ", "))"])
+        }
+        counters.withLock {
+            $0.done += unchanged.count
+            $0.synced = unchanged
+            $0.failed += readFailures.count
+            if kind.groups { $0.failedGroups += readFailures }
+            if kind.nicknames { $0.failedNicks += readFailures }
+        }
+
+        // Usernames: database only, no request.
+        for update in usernameUpdates {
+            try await database.updateDiscordUsername(userPK: update.pk, username: update.username, discriminator: update.discriminator)
+        }
+        if !kind.groups && !kind.nicknames {
+            counters.withLock { $0.changed += usernameUpdates.count }
+        }
+
+        // Not members any more: AA's delete path.
+        for pk in notMembers {
+            try await enqueueDeleteUser(pk, logger: logger.with(userPK: pk))
+        }
+        counters.withLock { $0.done += notMembers.count }
+
+        // Send: PATCH bucket and role bucket in parallel, single-role changes balanced between them.
+        var patches: [BulkAction] = actions.filter { $0.singleRole == nil }
+        var roleChanges: [BulkAction] = []
+        for action in actions where action.singleRole != nil {
+            if roleChanges.count <= patches.count { roleChanges.append(action) } else { patches.append(action) }
+        }
+        logger.info("bulk sync planned", metadata: [
+            "changes": "\(actions.count)", "patch": "\(patches.count)", "role_route": "\(roleChanges.count)",
+            "not_members": "\(notMembers.count)", "usernames": "\(usernameUpdates.count)",
+        ])
+        let width = max(1, options.bulkConcurrencyPerBucket)
+        await withTaskGroup(of: Void.self) { group in
+            for (queue, useRoleRoute) in [(patches, false), (roleChanges, true)] where !queue.isEmpty {
+                let next = Ticket()
+                let shared = queue
+                for _ in 0..<min(width, shared.count) {
+                    group.addTask {
+                        while true {
+                            let i = next.next()
+                            guard i < shared.count else { return }
+                            await self.apply(shared[i], roleRoute: useRoleRoute, counters: counters, logger: logger)
+                        }
+                    }
+                }
+            }
+        }
+
+        // Post-sync state for single tasks arriving meanwhile; failures re-enqueued as single tasks.
+        let final = counters.withLock { $0 }
+        await storeMembers(final.synced)
+        for pk in Set(final.failedGroups).sorted() { _ = try? await enqueue("discord.update_groups", args: [.int(pk)]) }
+        for pk in Set(final.failedNicks).sorted() { _ = try? await enqueue("discord.update_nickname", args: [.int(pk)]) }
+        await report(true)
+        let elapsed = Date().timeIntervalSince(started)
+        logger.info("bulk sync finished", metadata: [
+            "total": "\(total)", "changed": "\(final.changed)", "failed": "\(final.failed)",
+            "not_members": "\(notMembers.count)", "seconds": "\(String(format: "%.1f", elapsed))",
+        ])
+        return .success(["total": JSONValue(total), "changed": JSONValue(final.changed), "failed": JSONValue(final.failed)])
+    }
+
+    /// The guild's members by user id (nil = linked user not in the guild), and the users whose read failed.
+    private func memberships(of users: [LinkedUser], logger: Logger) async throws -> (members: [UInt64: GuildMember?], failed: [Int64]) {
+        let listed: [GuildMember]
+        do {
+            listed = try await client.allMembers(guild: guild)
+        } catch {
+            guard error.code == .missingAccess else { throw error }
+            logger.warning("listing members needs the GUILD_MEMBERS intent (enable it in the developer portal): reading members one by one")
+            return await readMembersOneByOne(users)
+        }
+        var members: [UInt64: GuildMember?] = [:]
+        for member in listed {
+            if let id = member.user?.id.rawValue { members[id] = .some(member) }
+        }
+        for user in users where members[UInt64(bitPattern: user.link.uid)] == nil {
+            members[UInt64(bitPattern: user.link.uid)] = .some(nil)
+        }
+        return (members, [])
+    }
+
+    /// Sends one member's change under the worker's per-user lock.
+    private func apply(_ action: BulkAction, roleRoute: Bool, counters: Shared<BulkCounters>, logger: Logger) async {
+        let log = logger.with(userPK: action.pk)
+        let lockKey = options.userLockKey(action.pk)
+        let token = "bulk-" + UUID().uuidString
+        var outcome: Result<Bool, any Error>
+        do {
+            try await acquireLock(lockKey, token: token, ttlMilliseconds: 120_000, waitUpTo: .seconds(10), on: broker)
+            do {
+                let user = Snowflake(action.uid)
+                if roleRoute, let single = action.singleRole {
+                    let ok = single.add
+                        ? try await client.addMemberRole(guild: guild, user: user, role: Snowflake(single.role))
+                        : try await client.removeMemberRole(guild: guild, user: user, role: Snowflake(single.role))
+                    outcome = .success(ok)
+                } else {
+                    let result = try await client.modifyMember(guild: guild, user: user, roles: action.roles?.map { Snowflake($0) },
+                                                               nick: action.nick.map { .some($0) })
+                    if case .notMember = result { outcome = .success(false) } else { outcome = .success(true) }
+                }
+            } catch {
+                outcome = .failure(error)
+            }
+            await releaseLock(lockKey, token: token, on: broker)
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(true):
+            counters.withLock {
+                $0.done += 1
+                $0.changed += 1
+                $0.synced.append((action.uid, action.after))
+            }
+        case .success(false):
+            counters.withLock { $0.done += 1 }
+            try? await enqueueDeleteUser(action.pk, logger: log)
+        case .failure(let error):
+            log.warning("bulk change failed: re-enqueued as a single task", metadata: ["error": "\(error)"])
+            counters.withLock {
+                $0.done += 1
+                $0.failed += 1
+                if action.changesGroups { $0.failedGroups.append(action.pk) }
+                if action.changesNick { $0.failedNicks.append(action.pk) }
+            }
+        }
+    }
+
+    /// Fallback without the GUILD_MEMBERS intent: GET each linked member (nil entry = not a member).
+    private func readMembersOneByOne(_ users: [LinkedUser]) async -> (members: [UInt64: GuildMember?], failed: [Int64]) {
+        let width = max(1, options.bulkConcurrencyPerBucket)
+        let results = Shared<(members: [UInt64: GuildMember?], failed: [Int64])>(([:], []))
+        let next = Ticket()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(width, users.count) {
+                group.addTask {
+                    while true {
+                        let i = next.next()
+                        guard i < users.count else { return }
+                        let uid = UInt64(bitPattern: users[i].link.uid)
+                        do {
+                            let member = try await self.client.getMember(guild: self.guild, user: Snowflake(uid))
+                            results.withLock { $0.members[uid] = .some(member) }
+                        } catch {
+                            results.withLock { $0.failed.append(users[i].userPK) }
+                        }
+                    }
+                }
+            }
+        }
+        return results.withLock { $0 }
+    }
+}
+
+extension Logger {
+    func with(userPK: Int64) -> Logger {
+        var copy = self
+        copy[metadataKey: "user_pk"] = "\(userPK)"
+        return copy
+    }
+}

@@ -1,0 +1,261 @@
+import CeleryProtocol
+public import DiscordAPI
+import Foundation
+public import HostDatabase
+public import Logging
+import PythonCompat
+public import RedisClient
+import Synchronization
+import WorkerRuntime
+
+/// The shared service behind every `discord.*` handler: the Discord client, AA's database, AA's
+/// cache Redis (roles/guild-name caches, celery_once locks, notification counts) and the broker
+/// Redis (messages this worker enqueues itself, per-user locks).
+public final class DiscordSync: Sendable {
+    public let client: DiscordClient
+    public let database: any HostDatabase
+    /// AA's Django cache (db 1 in AA's template).
+    public let cache: RedisClient
+    /// The Celery broker (db 0).
+    public let broker: RedisClient
+    public let options: DiscordSyncOptions
+    let logger: Logger
+
+    struct BotState {
+        var botUserID: UInt64?
+        var ownerID: UInt64?
+        var botRoleIDs: Set<UInt64> = []
+        var fetchedAt: ContinuousClock.Instant?
+    }
+    private let botState = Mutex(BotState())
+    /// Bot identity, owner and the bot's roles are re-read after this long.
+    static let botStateLifetime: Duration = .seconds(300)
+
+    public init(client: DiscordClient, database: any HostDatabase, cache: RedisClient, broker: RedisClient,
+                options: DiscordSyncOptions, logger: Logger = Logger(label: "discord-worker.tasks")) {
+        self.client = client
+        self.database = database
+        self.cache = cache
+        self.broker = broker
+        self.options = options
+        self.logger = logger
+    }
+
+    var guild: Snowflake { Snowflake(options.guildID) }
+
+    // MARK: - Roles cache (AA's key, AA's format)
+
+    /// The guild's roles: from AA's cache key when present, else from the API (and cached).
+    func roles(refresh: Bool = false) async throws -> [GuildRoleInfo] {
+        if !refresh, let cached = try await cachedRoles() { return cached }
+        let roles = try await client.getRoles(guild: guild)
+        guard !roles.isEmpty else {
+            throw SyncError("GET /guilds/{g}/roles returned no roles (is DISCORD_GUILD_ID right?)")
+        }
+        let json = JSONValue.array(roles.map(Self.roleJSON))
+        _ = try await cache.command([
+            "SET", RedisArgument(options.rolesCacheKey), RedisArgument(bytes: json.serialized(.python)),
+            "PX", RedisArgument(max(1, options.rolesCacheMaxAgeMilliseconds)),
+        ])
+        return roles.map(Self.info)
+    }
+
+    private func cachedRoles() async throws -> [GuildRoleInfo]? {
+        guard let bytes = try await cache.command(["GET", RedisArgument(options.rolesCacheKey)]).bytes,
+              let value = try? JSONValue.parse(bytes, options: .python), let list = value.arrayValue, !list.isEmpty
+        else { return nil }
+        var result: [GuildRoleInfo] = []
+        for element in list {
+            guard let object = element.objectValue, let name = object["name"]?.stringValue else { return nil }
+            let id: UInt64? = switch object["id"] {
+            case .string(let s)?: UInt64(s)
+            case .int(let i)?: UInt64(exactly: i)
+            default: nil
+            }
+            guard let id else { return nil }
+            result.append(GuildRoleInfo(id: id, name: name, position: object["position"]?.intValue ?? 0,
+                                        managed: object["managed"]?.boolValue ?? false))
+        }
+        return result
+    }
+
+    static func info(_ role: GuildRole) -> GuildRoleInfo {
+        GuildRoleInfo(id: role.id.rawValue, name: role.name, position: role.position, managed: role.managed)
+    }
+
+    /// A role as Discord's API returns it (the fields AA's readers and the web page use).
+    static func roleJSON(_ role: GuildRole) -> JSONValue {
+        let object: JSONObject = [
+            "id": .string(role.id.description),
+            "name": .string(role.name),
+            "color": JSONValue(role.color ?? 0),
+            "hoist": .bool(role.hoist ?? false),
+            "position": JSONValue(role.position),
+            "permissions": .string(role.permissions),
+            "managed": .bool(role.managed),
+            "mentionable": .bool(role.mentionable ?? false),
+        ]
+        return .object(object)
+    }
+
+    func invalidateRolesCache() async {
+        _ = try? await cache.command(["DEL", RedisArgument(options.rolesCacheKey)])
+    }
+
+    // MARK: - The bot's place in the guild
+
+    /// The bot's highest role position among `roles` (`Int.max` when the bot owns the guild), and the owner.
+    func hierarchy(roles: [GuildRoleInfo]) async throws -> (botTop: Int, ownerID: UInt64?) {
+        let now = ContinuousClock.now
+        var state = botState.withLock { $0 }
+        if state.fetchedAt == nil || now - state.fetchedAt! > Self.botStateLifetime {
+            let botID: UInt64
+            if let known = state.botUserID {
+                botID = known
+            } else {
+                botID = try await client.currentBotUser().id.rawValue
+            }
+            let guildInfo = try await client.getGuild(guild: guild)
+            let member = try await client.getMember(guild: guild, user: Snowflake(botID))
+            state = BotState(botUserID: botID, ownerID: guildInfo.ownerID?.rawValue,
+                             botRoleIDs: Set(member?.roles.map(\.rawValue) ?? []), fetchedAt: now)
+            botState.withLock { $0 = state }
+        }
+        if let owner = state.ownerID, owner == state.botUserID { return (Int.max, owner) }
+        let positions = roles.filter { state.botRoleIDs.contains($0.id) }.map(\.position)
+        return (positions.max() ?? 0, state.ownerID)
+    }
+
+    // MARK: - Role creation (once, across tasks and workers)
+
+    /// Creates the `names` no guild role has (unless role creation is disabled) and returns the
+    /// roles list including them. One Redis lock per name; after taking it the roles are read from
+    /// the API again, so a role another task just created is used, not created twice.
+    func createMissingRoles(_ names: [String], roles: [GuildRoleInfo], logger: Logger) async throws -> [GuildRoleInfo] {
+        guard !names.isEmpty else { return roles }
+        if options.disableRoleCreation {
+            logger.info("roles missing in the guild are not created (DISCORD_DISABLE_ROLE_CREATION)",
+                        metadata: ["roles": "\(names.joined(separator: ", "))"])
+            return roles
+        }
+        var current = roles
+        for name in names {
+            if current.contains(where: { $0.name == name && $0.id != options.guildID }) { continue }
+            let lockKey = options.createRoleLockKey(name: name)
+            let token = UUID().uuidString
+            try await acquireLock(lockKey, token: token, ttlMilliseconds: 60_000, waitUpTo: .seconds(60))
+            do {
+                let fresh = try await client.getRoles(guild: guild).map(Self.info)
+                if !fresh.isEmpty { current = fresh }
+                if !current.contains(where: { $0.name == name && $0.id != options.guildID }) {
+                    do {
+                        let role = try await client.createRole(guild: guild, name: name)
+                        current.append(Self.info(role))
+                        await invalidateRolesCache()
+                        logger.info("created role", metadata: ["role": "\(name)"])
+                    } catch let error where error.code == .maxRoles {
+                        logger.error("cannot create role: the guild has 250 roles", metadata: ["role": "\(name)"])
+                    }
+                }
+            } catch {
+                await releaseLock(lockKey, token: token)
+                throw error
+            }
+            await releaseLock(lockKey, token: token)
+        }
+        return current
+    }
+
+    // MARK: - Locks
+
+    static let releaseScript = RedisScript("""
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """)
+
+    /// Takes a lock in the cache Redis, polling while another holder has it.
+    func acquireLock(_ key: String, token: String, ttlMilliseconds: Int, waitUpTo: Duration,
+                     on redis: RedisClient? = nil) async throws {
+        let connection = redis ?? cache
+        let deadline = ContinuousClock.now + waitUpTo
+        while true {
+            let reply = try await connection.command(["SET", RedisArgument(key), RedisArgument(token), "NX", "PX", RedisArgument(ttlMilliseconds)])
+            if reply == .status("OK") { return }
+            guard ContinuousClock.now < deadline else { throw SyncError("lock \(key) still held after \(waitUpTo)", retryable: true) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+    }
+
+    func releaseLock(_ key: String, token: String, on redis: RedisClient? = nil) async {
+        _ = try? await (redis ?? cache).eval(Self.releaseScript, keys: [RedisArgument(key)], args: [RedisArgument(token)])
+    }
+
+    // MARK: - Enqueueing (AA's own calls)
+
+    /// Publishes a task as Celery's `apply_async` does (LPUSH to the priority list).
+    @discardableResult
+    func enqueue(_ task: String, args: [JSONValue], kwargs: JSONObject = [:], priority: Int = 5) async throws -> String {
+        let message = TaskMessage.newTask(name: task, args: args, kwargs: kwargs, queue: options.queue,
+                                          priority: priority, origin: options.origin)
+        _ = try await broker.command(["LPUSH", RedisArgument(message.listKey), RedisArgument(bytes: message.bytes)])
+        return message.id
+    }
+
+    /// AA's "not a member any more" path: `delete_user.delay(user_pk, notify_user=True)` with its
+    /// celery_once lock; nothing is published when the lock is held (the call is already queued).
+    func enqueueDeleteUser(_ pk: Int64, logger: Logger) async throws {
+        let args: [JSONValue] = [.int(pk)]
+        let kwargs: JSONObject = ["notify_user": true]
+        let lockKey = OnceLock.key(task: "discord.delete_user", parameters: ["user_pk", "notify_user"], args: args, kwargs: kwargs)
+        let reply = try await cache.command([
+            "SET", RedisArgument(lockKey), RedisArgument(bytes: OnceLock.value), "NX", "PX", RedisArgument(OnceLock.timeoutMilliseconds),
+        ])
+        guard reply == .status("OK") else {
+            logger.info("user is no member of the guild; discord.delete_user is already queued")
+            return
+        }
+        let id = try await enqueue("discord.delete_user", args: args, kwargs: kwargs, priority: 5)
+        logger.info("user is no member of the guild: enqueued discord.delete_user(notify_user=True)", metadata: ["enqueued_id": "\(id)"])
+    }
+
+    // MARK: - Post-sync member state (bulk → single tasks)
+
+    func storeMembers(_ members: [(uid: UInt64, member: GuildMember)]) async {
+        guard !members.isEmpty, options.memberCacheSeconds > 0 else { return }
+        var commands: [[RedisArgument]] = []
+        for (uid, member) in members {
+            var object: JSONObject = ["roles": .array(member.roles.map { .string($0.description) })]
+            object["nick"] = member.nick.map(JSONValue.string) ?? .null
+            commands.append(["SET", RedisArgument(options.memberCacheKey(uid: uid)),
+                             RedisArgument(bytes: JSONValue.object(object).serialized(.python)),
+                             "EX", RedisArgument(options.memberCacheSeconds)])
+        }
+        for start in stride(from: 0, to: commands.count, by: 500) {
+            _ = try? await cache.pipeline(Array(commands[start..<min(start + 500, commands.count)]))
+        }
+    }
+
+    func cachedMember(uid: UInt64) async -> GuildMember? {
+        guard options.memberCacheSeconds > 0,
+              let bytes = try? await cache.command(["GET", RedisArgument(options.memberCacheKey(uid: uid))]).bytes,
+              let object = (try? JSONValue.parse(bytes))?.objectValue, let roles = object["roles"]?.arrayValue
+        else { return nil }
+        return GuildMember(user: nil, nick: object["nick"]?.stringValue,
+                           roles: roles.compactMap { $0.stringValue.flatMap(Snowflake.init) })
+    }
+
+    func forgetMember(uid: UInt64) async {
+        _ = try? await cache.command(["DEL", RedisArgument(options.memberCacheKey(uid: uid))])
+    }
+}
+
+/// A failure of the sync layer that is not a Discord API or database error.
+struct SyncError: Error, CustomStringConvertible {
+    var message: String
+    var retryable: Bool
+    init(_ message: String, retryable: Bool = false) {
+        self.message = message
+        self.retryable = retryable
+    }
+    var description: String { message }
+}
