@@ -271,7 +271,7 @@ struct BenchRow: Sendable {
             try? handle.write(contentsOf: line)
             try? handle.close()
         } else {
-            FileManager.default.createFile(atPath: tableFile, contents: line)
+            _ = FileManager.default.createFile(atPath: tableFile, contents: line)
         }
     }
 }
