@@ -77,7 +77,7 @@ let package = Package(
 
         // Alliance Auth's discord.* tasks.
         .target(name: "DiscordTasks", dependencies: [
-            "DiscordAPI", "HostDatabase", "WorkerRuntime", "RedisClient", "PythonCompat",
+            "DiscordAPI", "HostDatabase", "WorkerRuntime", "RedisClient", "PythonCompat", "CeleryProtocol",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -102,7 +102,8 @@ let package = Package(
 
         // Benchmark harness (not a test).
         .executableTarget(name: "discord-bench", dependencies: [
-            "TestSupport", "RedisClient", "HostDatabase",
+            "TestSupport", "RedisClient", "HostDatabase", "DiscordTasks", "DiscordAPI", "DiscordSandbox", "CeleryProtocol",
+            "PythonCompat", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -123,7 +124,10 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "HostDatabaseTests", dependencies: ["HostDatabase", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DiscordTasksTests", dependencies: ["DiscordTasks", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiscordTasksTests", dependencies: [
+            "DiscordTasks", "TestSupport", "DiscordAPI", "DiscordSandbox", "HostDatabase", "CeleryProtocol", "PythonCompat",
+            "WorkerRuntime", "RedisClient",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport"], swiftSettings: swiftSettings),
