@@ -125,6 +125,7 @@ let package = Package(
         .testTarget(name: "HostDatabaseTests", dependencies: ["HostDatabase", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordTasksTests", dependencies: ["DiscordTasks", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

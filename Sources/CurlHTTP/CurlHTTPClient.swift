@@ -413,8 +413,11 @@ final class CurlLoop {
         let outcome: Result<HTTPResponse, HTTPClientError>
         if result == CURLE_OK {
             var status = 0
+            var newConnections = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            outcome = .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body))
+            _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &newConnections)
+            outcome = .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
+                                            reusedConnection: newConnections == 0))
         } else {
             outcome = .failure(Self.error(for: result, transfer))
         }

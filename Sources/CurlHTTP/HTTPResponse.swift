@@ -46,11 +46,14 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The exchange ran on a connection kept alive from an earlier one (no new TCP/TLS handshake).
+    public var reusedConnection: Bool
 
-    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], reusedConnection: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.reusedConnection = reusedConnection
     }
 }
 

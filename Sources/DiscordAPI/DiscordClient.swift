@@ -100,7 +100,14 @@ public final class DiscordClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let reservation = try await limiter.acquire(route, isBot: call.isBot)
+            let reservation: RateLimitReservation
+            do {
+                reservation = try await limiter.acquire(route, isBot: call.isBot)
+            } catch {
+                // Another process saw the 401: remember it here too, later calls skip Redis.
+                if error.code == .unauthorized { botTokenRejected.store(true, ordering: .releasing) }
+                throw error
+            }
             if call.isBot, botTokenRejected.load(ordering: .acquiring) {
                 _ = await limiter.complete(reservation, .noResponse)
                 throw DiscordAPIError.unauthorizedLatch(route: route.name)

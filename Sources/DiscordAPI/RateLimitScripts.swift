@@ -5,6 +5,7 @@
 //
 // Key layout below the scope prefix P = "<keyPrefix>v<version>:<token fingerprint>:":
 //   P.."route:"<METHOD template>      learned bucket hash of a route (string, TTL)
+//   P.."group:"<default group>        first hash learned by a route of that group (string, TTL)
 //   P.."limits:"<hash>                learned {limit, window (ms), fresh (1 = from a fresh window)}
 //   P.."log:"<bucket id>              sliding log (ZSET) of reservations; score = ms time
 //   P.."blocked:"<bucket id>          "do not send before": a key with a PX expiry
@@ -77,6 +78,10 @@ enum RateLimitScripts {
         local defaultID = 'default:' .. ARGV[5] .. ':' .. major
         local bucketID = defaultID
         local hash = redis.call('GET', P .. 'route:' .. route)
+        local probing = not hash
+        -- A route not seen yet uses the bucket another route of its default group taught
+        -- (role PUT and DELETE share one), still one request at a time until it has its own answer.
+        if not hash then hash = redis.call('GET', P .. 'group:' .. ARGV[5]) end
         if hash then
           bucketID = hash .. ':' .. major
           local learned = redis.call('HMGET', P .. 'limits:' .. hash, 'limit', 'window')
@@ -104,7 +109,7 @@ enum RateLimitScripts {
         if useBucket then
           wait = math.max(wait, freeIn(log, limit, window))
           -- Until the bucket is known, one request at a time: the seed may be too generous.
-          if not hash and redis.call('ZCOUNT', log, '(' .. now, '+inf') > 0 then
+          if probing and redis.call('ZCOUNT', log, '(' .. now, '+inf') > 0 then
             wait = math.max(wait, 20)
           end
         end
@@ -175,6 +180,7 @@ enum RateLimitScripts {
         local resetAfter = tonumber(ARGV[13])
         if hash ~= '' then
           redis.call('SET', P .. 'route:' .. route, hash, 'PX', learnedTTL)
+          redis.call('SET', P .. 'group:' .. ARGV[5], hash, 'NX', 'PX', learnedTTL)
           bucketID = hash .. ':' .. major
           if limit and limit > 0 and remaining and resetAfter then
             local key = P .. 'limits:' .. hash

@@ -1,7 +1,8 @@
 // Admin endpoints under /_sandbox/ (no auth, no latency, not counted in stats):
 //   GET  /_sandbox/health                 {"status": "ok"}
 //   GET  /_sandbox/stats                  SandboxStats as JSON
-//   POST /_sandbox/stats/reset            zero the counters (204)
+//   POST /_sandbox/stats/reset            zero the counters and clear the request log (204)
+//   GET  /_sandbox/requests               the request log (SandboxRequestRecord array; see requestLogLimit)
 //   GET  /_sandbox/state                  the guild as a seed (SandboxSeed JSON)
 //   PUT  /_sandbox/state                  replace the guild with a seed (200 + the new state)
 //   GET  /_sandbox/faults                 the faults in force (counts decrease as faults fire)
@@ -26,6 +27,9 @@ extension SandboxEngine {
         case ("POST", ["stats", "reset"]):
             resetStats()
             return SandboxReply(status: 204, contentType: nil)
+
+        case ("GET", ["requests"]):
+            return Self.encoded(withState { $0.requestLog })
 
         case ("GET", ["state"]):
             return Self.encoded(snapshot())
@@ -98,12 +102,19 @@ extension SandboxEngine {
             state.stats = SandboxStats()
             state.stats.inFlight = inFlight
             state.stats.peakConcurrency = inFlight
+            state.requestLog.removeAll()
         }
     }
 
+    /// Forgets every rate-limit window, forced block, the invalid-request count and a ban in force.
     func resetLimits() {
         let rule = configuration.effectiveGlobalLimit
-        withState { $0.limiter = RateLimiterState(globalRule: rule) }
+        let ban = configuration.effectiveInvalidRequestBan
+        withState { state in
+            state.limiter = RateLimiterState(globalRule: rule)
+            state.bannedUntil = nil
+            state.invalidWindow = ban.map { SlidingWindow(rule: RateLimitRule(limit: $0.threshold, window: $0.window)) }
+        }
     }
 
     func mintCode(user: SandboxUser, scope: String, redirectURI: String) -> String {

@@ -112,7 +112,7 @@ struct GuildState: Sendable {
             let mid = (low + high) / 2
             if memberIDs[mid] <= after { low = mid + 1 } else { high = mid }
         }
-        let end = min(memberIDs.count, low + max(0, limit))
+        let end = low + min(memberIDs.count - low, max(0, limit))
         return memberIDs[low..<end].compactMap { members[$0] }
     }
 

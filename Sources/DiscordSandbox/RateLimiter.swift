@@ -1,6 +1,6 @@
 // Rate-limit model (pure; times are monotonic seconds passed in as `now`).
 //
-// Every bucket is a SLIDING WINDOW: a request is admitted when fewer than `limit` admitted requests
+// Every bucket is a SLIDING WINDOW unless its rule says `.fixed` (see below): a request is admitted when fewer than `limit` admitted requests
 // arrived in the last `window` seconds; its slot frees exactly `window` after its ARRIVAL. A rejected
 // (429) request consumes nothing. What the headers say, for a bucket after a decision at `now`:
 //   X-RateLimit-Remaining = limit − admitted requests still in the window (after this one),
@@ -9,17 +9,21 @@
 //   X-RateLimit-Reset = wall-clock now + Reset-After,
 //   retry_after (on a 429) = that same time until one slot frees.
 // A client that waits Reset-After when Remaining is 0 always gets at least one slot.
+// A `.fixed` rule instead opens a window at the first admitted request; all `limit` slots free when
+// it ends, and Reset-After is the time until then.
 // Buckets are kept per (bucket, guild) ("major parameter") plus one global window per bot token.
 
-/// One sliding window of admission times.
+/// One bucket's admission record: a sliding window of arrival times, or a fixed window.
 struct SlidingWindow: Sendable {
     let rule: RateLimitRule
     private var arrivals: [Double] = []
     private var head = 0
+    /// Fixed windows: when the current window opened (nil = none open).
+    private var fixedStart: Double?
 
     init(rule: RateLimitRule) {
         self.rule = rule
-        arrivals.reserveCapacity(min(rule.limit, 64))
+        if rule.kind == .sliding { arrivals.reserveCapacity(min(rule.limit, 64)) }
     }
 
     struct Decision: Sendable, Equatable {
@@ -32,11 +36,25 @@ struct SlidingWindow: Sendable {
 
     private mutating func expire(now: Double) {
         let window = rule.windowSeconds
+        if rule.kind == .fixed {
+            if let start = fixedStart, start + window <= now {
+                fixedStart = nil
+                arrivals.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return
+        }
         while head < arrivals.count, arrivals[head] + window <= now { head += 1 }
         if head > 64, head * 2 > arrivals.count {
             arrivals.removeFirst(head)
             head = 0
         }
+    }
+
+    /// When the next slot frees, as seconds from `now`.
+    private func resetAfter(now: Double) -> Double {
+        let oldest = rule.kind == .fixed ? (fixedStart ?? now) : (head < arrivals.count ? arrivals[head] : now)
+        return max(0, oldest + rule.windowSeconds - now)
     }
 
     /// Admitted requests still in the window at `now`.
@@ -49,20 +67,16 @@ struct SlidingWindow: Sendable {
     mutating func peek(now: Double) -> Decision {
         expire(now: now)
         let used = arrivals.count - head
-        let oldest = head < arrivals.count ? arrivals[head] : now
-        return Decision(
-            admitted: used < rule.limit, remaining: max(0, rule.limit - used),
-            resetAfter: max(0, oldest + rule.windowSeconds - now))
+        return Decision(admitted: used < rule.limit, remaining: max(0, rule.limit - used), resetAfter: resetAfter(now: now))
     }
 
     /// Records an admission at `now` (call only after `peek` said admitted) and returns the headers' view.
     mutating func admit(now: Double) -> Decision {
         expire(now: now)
+        if rule.kind == .fixed, fixedStart == nil { fixedStart = now }
         arrivals.append(now)
         let used = arrivals.count - head
-        return Decision(
-            admitted: true, remaining: max(0, rule.limit - used),
-            resetAfter: max(0, arrivals[head] + rule.windowSeconds - now))
+        return Decision(admitted: true, remaining: max(0, rule.limit - used), resetAfter: resetAfter(now: now))
     }
 }
 

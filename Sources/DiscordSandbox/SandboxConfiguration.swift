@@ -3,23 +3,36 @@
 
 public import Logging
 
-/// A rate limit: at most `limit` admitted requests in any sliding window of `window`.
+/// A rate limit: at most `limit` admitted requests per `window`, either in any sliding window (the
+/// default; how most Discord routes behave since 2022) or per fixed window starting at the first
+/// admitted request (as `PUT …/roles/{r}` was observed to behave in 2025, discord-api.md §2.1).
 public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// Each admitted request holds its slot for `window` after its arrival.
+        case sliding
+        /// A window opens at the first admitted request; all slots free when it ends.
+        case fixed
+    }
+
     public var limit: Int
     public var window: Duration
+    public var kind: Kind
 
-    public init(limit: Int, window: Duration) {
+    public init(limit: Int, window: Duration, kind: Kind = .sliding) {
         self.limit = max(1, limit)
         self.window = window
+        self.kind = kind
     }
 
     /// The window in seconds.
     public var windowSeconds: Double { window.seconds }
 
-    public var description: String { "\(limit)/\(formatSeconds3(windowSeconds))s" }
+    public var description: String {
+        "\(limit)/\(formatSeconds3(windowSeconds))s" + (kind == .fixed ? " fixed" : "")
+    }
 
     private enum CodingKeys: String, CodingKey {
-        case limit
+        case limit, kind
         case windowSeconds = "window_seconds"
     }
 
@@ -27,13 +40,15 @@ public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertibl
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let limit = try container.decode(Int.self, forKey: .limit)
         let seconds = try container.decode(Double.self, forKey: .windowSeconds)
-        self.init(limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())))
+        let kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .sliding
+        self.init(limit: limit, window: .fractionalSeconds(seconds), kind: kind)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(limit, forKey: .limit)
         try container.encode(windowSeconds, forKey: .windowSeconds)
+        try container.encode(kind, forKey: .kind)
     }
 }
 
@@ -117,6 +132,24 @@ public struct SandboxOAuthApplication: Sendable, Hashable {
     }
 }
 
+/// Discord's invalid-request limit (discord-api.md §2.4): `threshold` responses 401/403/429 (shared
+/// 429s excluded) within `window` block the client for `duration`: every API request is then answered
+/// 429 without rate-limit headers and with the "You are being blocked…" body.
+public struct SandboxInvalidRequestBan: Sendable, Hashable {
+    public var threshold: Int
+    public var window: Duration
+    public var duration: Duration
+
+    public init(threshold: Int = 10_000, window: Duration = .seconds(600), duration: Duration = .seconds(3600)) {
+        self.threshold = max(1, threshold)
+        self.window = window
+        self.duration = duration
+    }
+
+    /// Discord's documented threshold; the block's length is undocumented (an hour here).
+    public static let discord = SandboxInvalidRequestBan()
+}
+
 public struct SandboxConfiguration: Sendable {
     /// Bind address; loopback only in this project.
     public var host: String
@@ -132,6 +165,8 @@ public struct SandboxConfiguration: Sendable {
     /// The global limit per bot token; nil = the profile's (50 / 1 s for `.discordLike`, none for `.unlimited`).
     public var globalLimit: RateLimitRule?
     public var latency: SandboxLatency
+    /// The invalid-request ban; nil = the profile's (Discord's for `.discordLike`, none for `.unlimited`).
+    public var invalidRequestBan: SandboxInvalidRequestBan?
     /// Whether the application has the GUILD_MEMBERS privileged intent (List Guild Members needs it).
     public var membersIntent: Bool
     public var oauth: SandboxOAuthApplication
@@ -141,6 +176,9 @@ public struct SandboxConfiguration: Sendable {
     public var randomSeed: UInt64
     /// Largest accepted request body.
     public var maxBodyBytes: Int
+    /// Keep a log of up to this many API requests (`SandboxServer.requestLog()`, GET /_sandbox/requests);
+    /// 0 = no log. When full, the oldest tenth is dropped.
+    public var requestLogLimit: Int
     public var logger: Logger
 
     public init(
@@ -152,11 +190,13 @@ public struct SandboxConfiguration: Sendable {
         routeLimits: [SandboxBucket: RateLimitRule] = [:],
         globalLimit: RateLimitRule? = nil,
         latency: SandboxLatency = .none,
+        invalidRequestBan: SandboxInvalidRequestBan? = nil,
         membersIntent: Bool = true,
         oauth: SandboxOAuthApplication = SandboxOAuthApplication(),
         faults: SandboxFaults = SandboxFaults(),
         randomSeed: UInt64 = 0x5EED,
         maxBodyBytes: Int = 1 << 20,
+        requestLogLimit: Int = 0,
         logger: Logger? = nil
     ) {
         self.host = host
@@ -167,11 +207,13 @@ public struct SandboxConfiguration: Sendable {
         self.routeLimits = routeLimits
         self.globalLimit = globalLimit
         self.latency = latency
+        self.invalidRequestBan = invalidRequestBan
         self.membersIntent = membersIntent
         self.oauth = oauth
         self.faults = faults
         self.randomSeed = randomSeed
         self.maxBodyBytes = maxBodyBytes
+        self.requestLogLimit = requestLogLimit
         if let logger {
             self.logger = logger
         } else {
@@ -185,6 +227,11 @@ public struct SandboxConfiguration: Sendable {
     public func limit(for bucket: SandboxBucket) -> RateLimitRule? {
         if let override = routeLimits[bucket] { return override }
         return profile == .discordLike ? bucket.discordDefault : nil
+    }
+
+    /// The invalid-request ban in force, nil when there is none.
+    public var effectiveInvalidRequestBan: SandboxInvalidRequestBan? {
+        invalidRequestBan ?? (profile == .discordLike ? .discord : nil)
     }
 
     /// The global limit in force, nil when there is none.

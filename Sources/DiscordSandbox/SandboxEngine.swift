@@ -3,6 +3,7 @@
 // returns a reply plus how long to hold it (latency, hang). The HTTP glue sleeps, never this code.
 //
 // Order of checks for an API request:
+//   0. the invalid-request ban (every request 429)
 //   1. route match (404 / 405 in Discord's shape)      5. forced 429s, then forced blocks
 //   2. hang fault                                        6. global window, then the route's bucket window
 //   3. server-error fault (5xx)                          7. the operation (400 / 403 / 404 / 2xx)
@@ -18,14 +19,19 @@ struct SandboxRequest: Sendable {
     var query: String?
     var authorization: String?
     var contentType: String?
+    var userAgent: String?
     var body: [UInt8]
 
-    init(method: String, path: String, query: String? = nil, authorization: String? = nil, contentType: String? = nil, body: [UInt8] = []) {
+    init(
+        method: String, path: String, query: String? = nil, authorization: String? = nil,
+        contentType: String? = nil, userAgent: String? = nil, body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.authorization = authorization
         self.contentType = contentType
+        self.userAgent = userAgent
         self.body = body
     }
 }
@@ -48,6 +54,10 @@ struct SandboxReply: Sendable {
     var hold: Hold = .none
     /// An API request counted in flight: the server must call `SandboxEngine.finish()` after answering.
     var countsInFlight = false
+    /// For 429s: which limit answered.
+    var limitScope: LimitScope?
+
+    enum LimitScope: Sendable { case user, global, shared, banned }
 
     var bodyBytes: [UInt8] { rawBody ?? json?.bytes ?? [] }
 }
@@ -71,6 +81,11 @@ struct EngineState: Sendable {
     var stats = SandboxStats()
     var faults: SandboxFaults
     var random: SplitMix64
+    /// The request log (only when `SandboxConfiguration.requestLogLimit` > 0), oldest first.
+    var requestLog: [SandboxRequestRecord] = []
+    /// Recent invalid requests (for the ban) and the end of a ban in force (monotonic seconds).
+    var invalidWindow: SlidingWindow?
+    var bannedUntil: Double?
 }
 
 /// Wall and monotonic time of one decision.
@@ -92,7 +107,10 @@ final class SandboxEngine: Sendable {
             guild: GuildState(guildID: configuration.guildID, seed: seed),
             limiter: RateLimiterState(globalRule: configuration.effectiveGlobalLimit),
             faults: configuration.faults,
-            random: SplitMix64(state: configuration.randomSeed)))
+            random: SplitMix64(state: configuration.randomSeed),
+            invalidWindow: configuration.effectiveInvalidRequestBan.map {
+                SlidingWindow(rule: RateLimitRule(limit: $0.threshold, window: $0.window))
+            }))
     }
 
     func now() -> Instant {
@@ -149,8 +167,22 @@ extension EngineState {
         stats.inFlight += 1
         stats.peakConcurrency = max(stats.peakConcurrency, stats.inFlight)
 
-        var reply = decideUnrecorded(match, request, unmatched: unmatched, configuration: configuration, time: time)
-        record(reply, routeKey: routeKey, time: time)
+        var reply: SandboxReply
+        if faults.banned || (bannedUntil ?? -1) > time.monotonic {
+            reply = Self.banned()
+        } else {
+            reply = decideUnrecorded(match, request, unmatched: unmatched, configuration: configuration, time: time)
+            reply.headers.append(("Via", "1.1 google"))
+        }
+        record(reply, routeKey: routeKey, time: time, ban: configuration.effectiveInvalidRequestBan)
+        if configuration.requestLogLimit > 0 {
+            if requestLog.count >= configuration.requestLogLimit {
+                requestLog.removeFirst(max(1, configuration.requestLogLimit / 10))
+            }
+            requestLog.append(SandboxRequestRecord(
+                route: match?.route, method: request.method, path: request.path, status: reply.status,
+                seconds: time.monotonic, userAgent: request.userAgent))
+        }
         if case .none = reply.hold {
             let latency = configuration.latency
             if latency.fixed > .zero || latency.jitter > .zero {
@@ -164,25 +196,47 @@ extension EngineState {
         return reply
     }
 
-    private mutating func record(_ reply: SandboxReply, routeKey: String, time: Instant) {
+    private mutating func record(_ reply: SandboxReply, routeKey: String, time: Instant, ban: SandboxInvalidRequestBan?) {
         stats.statusCounts[String(reply.status), default: 0] += 1
-        let scope = reply.headers.first { $0.0 == "X-RateLimit-Scope" }?.1
         if reply.status == 429 {
             stats.rateLimited.total += 1
             stats.rateLimited.perRoute[routeKey, default: 0] += 1
-            switch scope {
-            case "global": stats.rateLimited.global += 1
-            case "shared": stats.rateLimited.shared += 1
-            default: stats.rateLimited.user += 1
+            switch reply.limitScope {
+            case .global?: stats.rateLimited.global += 1
+            case .shared?: stats.rateLimited.shared += 1
+            case .banned?: stats.rateLimited.banned += 1
+            case .user?, nil: stats.rateLimited.user += 1
             }
             if stats.first429At == nil {
                 stats.first429At = time.wall
                 stats.first429Route = routeKey
             }
         }
-        if reply.status == 401 || reply.status == 403 || (reply.status == 429 && scope != "shared") {
-            stats.invalidRequests += 1
+        guard reply.status == 401 || reply.status == 403 || (reply.status == 429 && reply.limitScope != .shared) else {
+            return
         }
+        stats.invalidRequests += 1
+        // Feed the ban's window (not while banned: the block's own 429s do not extend it).
+        guard reply.limitScope != .banned, let ban, invalidWindow != nil else { return }
+        _ = invalidWindow!.admit(now: time.monotonic)
+        if invalidWindow!.inWindow(now: time.monotonic) >= ban.threshold {
+            bannedUntil = time.monotonic + ban.duration.seconds
+            stats.bannedAt = time.wall
+            invalidWindow = SlidingWindow(rule: invalidWindow!.rule)
+        }
+    }
+
+    /// The temporary block after too many invalid requests: 429, no rate-limit headers, no `Via`.
+    static func banned() -> SandboxReply {
+        SandboxReply(
+            status: 429,
+            json: .object([
+                ("code", .int(0)),
+                ("message", .string(
+                    "You are being blocked from accessing our API temporarily due to exceeding our rate limits frequently. "
+                        + "Please read our docs at https://discord.com/developers/docs/topics/rate-limits to prevent this moving forward.")),
+            ]),
+            limitScope: .banned)
     }
 
     private mutating func decideUnrecorded(
@@ -320,13 +374,19 @@ extension EngineState {
         if scope == .global { headers.append(("X-RateLimit-Global", "true")) }
         headers.append(("X-RateLimit-Scope", scope.rawValue))
         let message = scope == .shared ? "The resource is being rate limited." : "You are being rate limited."
+        let limitScope: SandboxReply.LimitScope = switch scope {
+        case .user: .user
+        case .global: .global
+        case .shared: .shared
+        }
         return SandboxReply(
             status: 429, headers: headers,
             json: .object([
                 ("message", .string(message)),
                 ("retry_after", .rawNumber(retryText)),
                 ("global", .bool(scope == .global)),
-            ]))
+            ]),
+            limitScope: limitScope)
     }
 
     static func reply(_ error: APIError) -> SandboxReply {

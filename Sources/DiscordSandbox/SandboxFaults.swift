@@ -2,7 +2,9 @@
 // Settable at start (`SandboxConfiguration.faults`), from Swift (`SandboxServer.setFaults`) and over HTTP
 // (`POST /_sandbox/faults` with the JSON form documented on each field).
 
-/// Requests that never answer (until `maxDuration`, the client gives up, or the sandbox shuts down).
+/// Requests that never answer: held until `maxDuration` (then 504) or the sandbox shuts down. A client
+/// that gives up and closes its connection does not end the hold (the server sees only a half-close),
+/// so such a request stays counted in `SandboxStats.inFlight` until its bound.
 public struct SandboxHangFault: Sendable, Hashable, Codable {
     /// Routes affected; empty = every API route.
     public var routes: [SandboxRoute]
@@ -99,6 +101,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
     public var membersIntent: Bool?
     /// The bot token is revoked: every bot-authenticated call answers 401.
     public var tokenRevoked: Bool
+    /// Blocked as after too many invalid requests: every API request answers the ban 429.
+    public var banned: Bool
 
     public init(
         serverErrorRate: Double = 0,
@@ -107,7 +111,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         hang: SandboxHangFault? = nil,
         forcedRateLimits: [SandboxForcedRateLimit] = [],
         membersIntent: Bool? = nil,
-        tokenRevoked: Bool = false
+        tokenRevoked: Bool = false,
+        banned: Bool = false
     ) {
         self.serverErrorRate = serverErrorRate
         self.serverErrorStatuses = serverErrorStatuses
@@ -116,6 +121,7 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         self.forcedRateLimits = forcedRateLimits
         self.membersIntent = membersIntent
         self.tokenRevoked = tokenRevoked
+        self.banned = banned
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -126,6 +132,7 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         case forcedRateLimits = "forced_rate_limits"
         case membersIntent = "members_intent"
         case tokenRevoked = "token_revoked"
+        case banned
     }
 
     public init(from decoder: any Decoder) throws {
@@ -137,6 +144,7 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         forcedRateLimits = try container.decodeIfPresent([SandboxForcedRateLimit].self, forKey: .forcedRateLimits) ?? []
         membersIntent = try container.decodeIfPresent(Bool.self, forKey: .membersIntent)
         tokenRevoked = try container.decodeIfPresent(Bool.self, forKey: .tokenRevoked) ?? false
+        banned = try container.decodeIfPresent(Bool.self, forKey: .banned) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -148,5 +156,6 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         try container.encode(forcedRateLimits, forKey: .forcedRateLimits)
         try container.encodeIfPresent(membersIntent, forKey: .membersIntent)
         try container.encode(tokenRevoked, forKey: .tokenRevoked)
+        try container.encode(banned, forKey: .banned)
     }
 }

@@ -1,5 +1,7 @@
 // The API routes the sandbox implements, and path parsing (`/api/v{N}/…`, any N; v10 semantics).
 
+import Foundation
+
 /// An implemented API route. The raw value is the route template used in stats and faults.
 public enum SandboxRoute: String, Sendable, Hashable, Codable, CaseIterable {
     case getGuild = "GET /guilds/{g}"
@@ -57,7 +59,9 @@ enum PathMatch: Equatable {
 enum RouteParser {
     /// Matches `method` + `path` (without the query string).
     static func match(method: String, path: String) -> PathMatch {
-        var segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        // Percent-escapes in a path (e.g. "%40me") are decoded first.
+        let decodedPath = path.contains("%") ? (path.removingPercentEncoding ?? path) : path
+        var segments = decodedPath.split(separator: "/", omittingEmptySubsequences: false)
         // Leading "" from the initial slash; tolerate one trailing slash.
         guard segments.first == "" else { return .notFound }
         segments.removeFirst()

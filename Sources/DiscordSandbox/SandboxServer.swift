@@ -96,14 +96,18 @@ public final class SandboxServer: Sendable {
 
     public func stats() async -> SandboxStats { engine.withState { $0.stats } }
 
+    /// Zeroes the counters (and clears the request log).
     public func resetStats() async { engine.resetStats() }
+
+    /// The API requests seen, oldest first (empty unless `SandboxConfiguration.requestLogLimit` > 0).
+    public func requestLog() async -> [SandboxRequestRecord] { engine.withState { $0.requestLog } }
 
     public func faults() async -> SandboxFaults { engine.withState { $0.faults } }
 
     /// Replaces the faults in force (forced 429 counts and hang counts restart from the new values).
     public func setFaults(_ faults: SandboxFaults) async { engine.setFaults(faults) }
 
-    /// Forgets every rate-limit window and forced block.
+    /// Forgets every rate-limit window and forced block, the invalid-request count and a ban in force.
     public func resetLimits() async { engine.resetLimits() }
 
     /// The guild's state, for assertions and direct edits.
@@ -166,12 +170,24 @@ public struct SandboxStateAccess: Sendable {
     }
 }
 
+/// Request context that can tell whether the client is still connected (hangs end when it leaves).
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let isConnected: @Sendable () -> Bool
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        let channel = source.channel
+        isConnected = { channel.isActive }
+    }
+}
+
 /// Hummingbird responder: collects the body, lets the engine decide, holds the reply, answers.
 struct SandboxResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = SandboxRequestContext
     let engine: SandboxEngine
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: SandboxRequestContext) async throws -> Response {
         var request = request
         let body: [UInt8]
         do {
@@ -186,12 +202,21 @@ struct SandboxResponder: HTTPResponder {
             query: request.uri.query,
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
+            userAgent: request.headers[.userAgent],
             body: body))
+        // Sleeps end early at shutdown (task cancellation); answer at once then.
         switch reply.hold {
-        case .none: break
-        case .delay(let duration), .hang(let duration):
-            // Cancelled at shutdown: answer at once.
+        case .none:
+            break
+        case .delay(let duration):
             try? await Task.sleep(for: duration)
+        case .hang(let duration):
+            // Until the bound, shutdown, or the connection going inactive. A client that closes its side
+            // only half-closes it (Hummingbird allows remote half-closure), so usually the bound ends it.
+            let deadline = ContinuousClock.now + duration
+            while ContinuousClock.now < deadline, context.isConnected(), !Task.isCancelled {
+                try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+            }
         }
         if reply.countsInFlight { engine.finish() }
         return Self.response(reply)

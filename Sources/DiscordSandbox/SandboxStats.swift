@@ -10,6 +10,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
         public var user: Int = 0
         /// 429s with scope `shared` (not invalid requests).
         public var shared: Int = 0
+        /// 429s of the invalid-request ban (no rate-limit headers).
+        public var banned: Int = 0
         /// 429s per route template.
         public var perRoute: [String: Int] = [:]
 
@@ -33,6 +35,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     public var hungRequests: Int = 0
     /// Server errors injected so far.
     public var injectedServerErrors: Int = 0
+    /// Unix time (seconds) when the invalid-request ban last started, nil if never.
+    public var bannedAt: Double?
     /// Unix time (seconds) of the first 429 since the last reset, nil if none.
     public var first429At: Double?
     /// Route template of that first 429.
@@ -44,4 +48,25 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     public func status(_ code: Int) -> Int { statusCounts[String(code)] ?? 0 }
     public func rateLimited(_ route: SandboxRoute) -> Int { rateLimited.perRoute[route.rawValue] ?? 0 }
 
+}
+
+/// One API request as the sandbox saw it (the request log).
+public struct SandboxRequestRecord: Sendable, Hashable, Codable {
+    /// nil for unknown paths.
+    public var route: SandboxRoute?
+    public var method: String
+    public var path: String
+    public var status: Int
+    /// Arrival, in seconds since the sandbox started (monotonic).
+    public var seconds: Double
+    public var userAgent: String?
+
+    public init(route: SandboxRoute?, method: String, path: String, status: Int, seconds: Double, userAgent: String?) {
+        self.route = route
+        self.method = method
+        self.path = path
+        self.status = status
+        self.seconds = seconds
+        self.userAgent = userAgent
+    }
 }

@@ -1,3 +1,4 @@
+public import DiscordAPI
 public import Foundation
 public import RedisClient
 
@@ -6,14 +7,6 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var variable: String
     public var problem: String
     public var description: String { "configuration error: \(variable) \(problem)" }
-}
-
-/// A secret setting (token, password): prints as `<redacted>`.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
 }
 
 /// Every setting of product.md §3, read once from the environment (and an optional env file) into types.
@@ -106,7 +99,7 @@ public struct Configuration: Sendable {
         }
         appID = value("DISCORD_APP_ID")
         if let raw = appID, UInt64(raw) == nil { throw fail("DISCORD_APP_ID", "must be the application's numeric id\(shown("DISCORD_APP_ID", raw))") }
-        appSecret = value("DISCORD_APP_SECRET").map(Secret.init)
+        appSecret = value("DISCORD_APP_SECRET").map { Secret($0) }
         callbackURL = try httpURL("DISCORD_CALLBACK_URL")
         syncNames = try boolean("DISCORD_SYNC_NAMES") ?? false
         rolesCacheMaxAgeMilliseconds = try integer("DISCORD_ROLES_CACHE_MAX_AGE", 0...Int(Int32.max)) ?? rolesCacheMaxAgeMilliseconds

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broker
 import CeleryProtocol
+import DiscordAPI
 import Foundation
 import RedisClient
 import WorkerRuntime
@@ -20,7 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
         let inspector = BrokerInspector(redis: redis)
         let report: StatusReport
         do {
-            report = try await StatusReport.gather(inspector: inspector, queues: config.queues)
+            report = try await StatusReport.gather(inspector: inspector, queues: config.queues, botToken: config.botToken)
         } catch {
             throw CommandFailure(message: "cannot read the broker: \(error)")
         }
@@ -40,8 +41,18 @@ struct StatusReport {
     var deadLetters = 0
     var workers: [BrokerInspector.WorkerState] = []
     var bulk: [BulkProgress] = []
+    var rateLimit: RateLimitState?
 
-    static func gather(inspector: BrokerInspector, queues: [String]) async throws -> StatusReport {
+    /// The shared rate limiter's state for this bot token (it lives in the broker database).
+    struct RateLimitState {
+        var unauthorized: Bool
+        var globalBlockedMilliseconds: Int64
+        var requestsLastSecond: Int
+        var invalidRequestsLast10Minutes: Int
+        var blockedBuckets: Int
+    }
+
+    static func gather(inspector: BrokerInspector, queues: [String], botToken: Secret? = nil) async throws -> StatusReport {
         var report = StatusReport()
         for queue in queues {
             let keys = (0...9).map { KombuKeys.listKey(queue: queue, priority: $0) }
@@ -52,6 +63,22 @@ struct StatusReport {
         report.deadLetters = try await inspector.deadLetterCount()
         report.workers = try await inspector.workers()
         report.bulk = try await BulkProgressReporter.all(redis: inspector.redis, keys: inspector.keys)
+        if let botToken {
+            let keys = RateLimitKeys(keyPrefix: RateLimitOptions().keyPrefix, botToken: botToken)
+            let nowMS = Int64(Date().timeIntervalSince1970 * 1000)
+            let replies = try await inspector.redis.pipeline([
+                ["EXISTS", RedisArgument(keys.unauthorizedLatch)],
+                ["PTTL", RedisArgument(keys.globalBlock)],
+                ["ZCOUNT", RedisArgument(keys.globalLog), RedisArgument(nowMS - 1000), "+inf"],
+                ["ZCOUNT", RedisArgument(keys.invalid), RedisArgument(nowMS - 600_000), "+inf"],
+                ["SCAN", 0, "MATCH", RedisArgument(keys.scope + "blocked:*"), "COUNT", 1000],
+            ])
+            let blocked = replies[4].array?.last?.array?.count ?? 0
+            report.rateLimit = RateLimitState(
+                unauthorized: replies[0].int == 1, globalBlockedMilliseconds: max(0, replies[1].int ?? 0),
+                requestsLastSecond: Int(replies[2].int ?? 0), invalidRequestsLast10Minutes: Int(replies[3].int ?? 0),
+                blockedBuckets: blocked)
+        }
         return report
     }
 
@@ -76,6 +103,11 @@ struct StatusReport {
                 for key in ["host", "pid", "queues", "concurrency"] { if let v = w.info[key] { o[key] = v } }
                 return o
             },
+            "rate_limit": rateLimit.map { r -> Any in
+                ["unauthorized": r.unauthorized, "global_blocked_ms": r.globalBlockedMilliseconds,
+                 "requests_last_second": r.requestsLastSecond, "invalid_requests_10min": r.invalidRequestsLast10Minutes,
+                 "blocked_buckets": r.blockedBuckets] as [String: Any]
+            } ?? NSNull(),
             "bulk": bulk.map { b -> [String: Any] in
                 ["task": b.task, "task_id": b.taskID, "done": b.done, "total": b.total, "changed": b.changed,
                  "failed": b.failed, "finished": b.finished, "eta_seconds": b.etaSeconds.map { $0 as Any } ?? NSNull()]
@@ -97,6 +129,12 @@ struct StatusReport {
         for w in workers {
             let state = w.aliveTTLMilliseconds == nil ? "DEAD (messages will be taken over)" : "alive"
             lines.append("  \(w.id): \(state), \(w.inFlight) in flight")
+        }
+        if let r = rateLimit {
+            lines.append("discord: \(r.requestsLastSecond) requests in the last second, \(r.invalidRequestsLast10Minutes) invalid in 10 min"
+                + (r.blockedBuckets > 0 ? ", \(r.blockedBuckets) bucket(s) waiting on a 429" : "")
+                + (r.globalBlockedMilliseconds > 0 ? ", GLOBAL block \(r.globalBlockedMilliseconds) ms" : "")
+                + (r.unauthorized ? ", STOPPED: DISCORD_BOT_TOKEN was rejected (401)" : ""))
         }
         for b in bulk {
             let eta = b.etaSeconds.map { String(format: ", eta %.0fs", $0) } ?? ""

@@ -28,11 +28,21 @@ public final class RedisServerProcess: Sendable {
     }
 
     public static func start(password: String? = nil) async throws -> RedisServerProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = RedisServerProcess(port: try Loopback.freePort(), directory: directory, password: password)
-        try await server.launch()
-        return server
+        // A port found free can be taken by another test before redis-server binds it: try a few.
+        var lastError: any Error = TestSupportError("redis-server did not start")
+        for _ in 0..<4 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let server = RedisServerProcess(port: try Loopback.freePort(), directory: directory, password: password)
+            do {
+                try await server.launch()
+                return server
+            } catch {
+                lastError = error
+                await server.stop()
+            }
+        }
+        throw lastError
     }
 
     private func launch() async throws {
@@ -47,7 +57,7 @@ public final class RedisServerProcess: Sendable {
         process.withLock { $0 = p }
         let probe = RedisClient(url: url, name: "probe", connectTimeout: .milliseconds(200), socketTimeout: .seconds(1))
         defer { Task { await probe.close() } }
-        try await waitUntil("redis-server on port \(port)") {
+        try await waitUntil(timeout: .seconds(5), "redis-server on port \(port)") {
             (try? await probe.command(["PING"]))?.string == "PONG"
         }
     }

@@ -59,6 +59,7 @@ public final class Worker: Sendable {
                     "pid": String(ProcessInfo.processInfo.processIdentifier),
                     "queues": options.queues.joined(separator: ","),
                     "concurrency": String(options.concurrency),
+                    "lease_ms": String(Int(options.lease.seconds * 1000)),
                 ])
                 break
             } catch {

@@ -15,7 +15,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
         abstract: "A stateful Discord API (v10) sandbox with Discord-like rate limits and fault injection.",
         discussion: """
             Admin endpoints: GET /_sandbox/health, GET /_sandbox/stats, POST /_sandbox/stats/reset,
-            GET|PUT /_sandbox/state, GET|POST /_sandbox/faults, POST /_sandbox/limits/reset,
+            GET|PUT /_sandbox/state, GET|POST /_sandbox/faults, POST /_sandbox/limits/reset, GET /_sandbox/requests,
             POST /_sandbox/oauth/codes, POST /_sandbox/oauth/tokens, GET /_sandbox/members/{id}.
             """)
 
@@ -33,8 +33,8 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
     var profile: Profile = .discord
 
     @Option(name: .customLong("route-limit"), help: ArgumentHelp(
-        "Override a bucket's limit, BUCKET=LIMIT/SECONDS (repeatable). Buckets: \(SandboxBucket.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "bucket=limit/seconds"))
+        "Override a bucket's limit, BUCKET=LIMIT/SECONDS[/fixed] (repeatable; sliding window unless /fixed). Buckets: \(SandboxBucket.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "bucket=limit/seconds[/fixed]"))
     var routeLimits: [String] = []
 
     @Option(name: .customLong("global-limit"), help: ArgumentHelp("Global limit LIMIT/SECONDS.", valueName: "limit/seconds"))
@@ -76,6 +76,9 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("redirect-uri"), help: "The registered OAuth2 redirect URI.")
     var redirectURI = SandboxOAuthApplication().redirectURI
 
+    @Option(name: .customLong("request-log"), help: "Keep the last N API requests for GET /_sandbox/requests (0 = off).")
+    var requestLog = 0
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel = "warning"
 
@@ -84,6 +87,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(serverErrorRate) else { throw ValidationError("--server-error-rate must be 0...1") }
         guard latencyMilliseconds >= 0, latencyJitterMilliseconds >= 0 else { throw ValidationError("latency must be >= 0") }
         guard members >= 0 else { throw ValidationError("--members must be >= 0") }
+        guard requestLog >= 0 else { throw ValidationError("--request-log must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try parsedRouteLimits()
         if let globalLimit { _ = try Self.parseRule(globalLimit, option: "--global-limit") }
@@ -126,6 +130,7 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
                 clientSecret: oauthClientSecret ?? environment["SANDBOX_OAUTH_CLIENT_SECRET"] ?? SandboxOAuthApplication().clientSecret,
                 redirectURI: redirectURI),
             faults: SandboxFaults(serverErrorRate: serverErrorRate, serverErrorHTML: serverErrorHTML),
+            requestLogLimit: requestLog,
             logger: logger)
 
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
@@ -151,10 +156,13 @@ struct DiscordSandboxCommand: AsyncParsableCommand {
 
     static func parseRule(_ text: String, option: String) throws -> RateLimitRule {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let limit = Int(parts[0]), limit > 0, let seconds = Double(parts[1]), seconds > 0 else {
-            throw ValidationError("\(option) \(text): expected LIMIT/SECONDS, e.g. 10/10")
+        guard parts.count == 2 || (parts.count == 3 && parts[2] == "fixed"),
+            let limit = Int(parts[0]), limit > 0, let seconds = Double(parts[1]), seconds > 0, seconds < 1e9
+        else {
+            throw ValidationError("\(option) \(text): expected LIMIT/SECONDS[/fixed], e.g. 10/10")
         }
-        return RateLimitRule(limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())))
+        return RateLimitRule(
+            limit: limit, window: .milliseconds(Int64((seconds * 1000).rounded())), kind: parts.count == 3 ? .fixed : .sliding)
     }
 }
 

@@ -25,6 +25,8 @@ extension IntegrationTests {
                 #expect(statuses == Array(repeating: 200, count: 16))
                 let response = try await http.send(request)
                 #expect(response.headers["content-type"]?.hasPrefix("application/json") == true)
+                // Keep-alive: sequential requests run on a connection opened before.
+                #expect(try await http.send(request).reusedConnection)
                 #expect((try? JSONSerialization.jsonObject(with: Data(response.body))) is [Any])
 
                 // A body with PATCH, and a status that is not 2xx is still a response.

@@ -90,6 +90,21 @@ extension IntegrationTests {
             }
         }
 
+        @Test func routesOfOneDefaultGroupShareTheLearnedBucket() async throws {
+            try await withLimiter { limiter, redis in
+                let put = DiscordRoute.addMemberRole(1001, 7, 8)
+                let delete = DiscordRoute.removeMemberRole(1001, 9, 10)
+                let first = try await limiter.acquire(put, isBot: true)
+                _ = await limiter.complete(first, RateLimitOutcome(
+                    status: 204, headers: headers(bucket: "roles42", limit: 10, remaining: 9, resetAfter: .seconds(10)), tooManyRequests: nil))
+                #expect(try await rawAcquire(limiter, redis, delete, id: "d1").2 == "roles42:1001")
+                // Still one at a time for the route that has not answered itself yet.
+                let (kind, ms, _) = try await rawAcquire(limiter, redis, delete, id: "d2")
+                #expect(kind == 1 && ms <= 20)
+                #expect(try await rawAcquire(limiter, redis, put, id: "p1").0 == 0)
+            }
+        }
+
         @Test func tooManyRequestsBlockTheirScope() async throws {
             try await withLimiter { limiter, redis in
                 let kick = DiscordRoute.removeMember(1001, 5)

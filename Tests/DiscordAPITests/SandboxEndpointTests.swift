@@ -183,6 +183,10 @@ extension IntegrationTests {
                 let badBearer = await apiError { try await client.currentUser(bearer: "not-a-token") }
                 #expect(badBearer?.code == .invalidOAuthToken)
                 #expect(try await client.getRoles(guild: h.guild).isEmpty == false)
+
+                let secrets = [token.accessToken.value, token.refreshToken?.value ?? "-", oauth.clientSecret, code]
+                #expect(!h.capture.lines.isEmpty)
+                #expect(!h.capture.lines.contains { line in secrets.contains { line.contains($0) } })
             }
         }
     }

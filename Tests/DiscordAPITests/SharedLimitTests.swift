@@ -13,13 +13,6 @@ extension IntegrationTests {
     struct SharedLimitTests {
         func user(_ index: Int) -> Snowflake { Snowflake(SandboxSeed.firstUserID + UInt64(index)) }
 
-        /// Polls the sandbox until `condition` holds (bounded).
-        func waitForSandbox(_ h: Harness, _ what: String, _ condition: @escaping @Sendable (SandboxStats) -> Bool) async throws {
-            try await waitUntil(timeout: .seconds(10), interval: .milliseconds(5), what) {
-                condition(await h.sandbox.stats())
-            }
-        }
-
         @Test func forced429BlocksItsBucketForEveryClient() async throws {
             try await Harness.with { (h: Harness) async throws -> Void in
                 let a = h.client("a"), b = h.client("b")
@@ -28,7 +21,11 @@ extension IntegrationTests {
                 ]))
                 let guild = h.guild
                 let first = Task { try await a.modifyMember(guild: guild, user: user(1), nick: "First") }
-                try await waitForSandbox(h, "the forced 429") { $0.rateLimited.total == 1 }
+                // Wait until client a has recorded the 429 in Redis (requests sent before that moment
+                // cannot know about it, on Discord as here).
+                try await waitUntil(timeout: .seconds(10), interval: .milliseconds(5), "the forced 429 recorded") {
+                    a.statistics().tooManyRequests == 1
+                }
                 // Another process, another member, same guild: the same bucket, so it must wait too.
                 let second = Task { try await b.modifyMember(guild: guild, user: user(2), nick: "Second") }
                 // Other buckets are not blocked: this completes while both PATCHes wait.
@@ -55,7 +52,9 @@ extension IntegrationTests {
                 ]))
                 let guild = h.guild
                 let first = Task { try await a.getRoles(guild: guild) }
-                try await waitForSandbox(h, "the forced global 429") { $0.rateLimited.global == 1 }
+                try await waitUntil(timeout: .seconds(10), interval: .milliseconds(5), "the forced global 429 recorded") {
+                    a.statistics().tooManyRequests == 1
+                }
                 let others = Task {
                     async let member = b.getMember(guild: guild, user: user(1))
                     async let guildInfo = b.getGuild(guild: guild)
@@ -85,6 +84,10 @@ extension IntegrationTests {
                 let other = await apiError { try await b.modifyMember(guild: h.guild, user: user(1), nick: "x") }
                 #expect(again?.code == .unauthorized && other?.code == .unauthorized)
                 #expect(await h.sandbox.stats().totalRequests == sent)
+                // The log saw every request (trace level) and the 401; `finish` checks the token is in none.
+                let lines = h.capture.lines
+                #expect(lines.contains { $0.contains("Discord request") && $0.contains("status=401") })
+                #expect(lines.contains { $0.contains("HTTP exchange done") })
             }
         }
 

@@ -301,6 +301,7 @@ struct EndpointTests {
         try await withSandbox { _, client in
             let response = try await client.api(.get, "users/@me")
             #expect(response.status == .ok)
+            #expect(try await client.api(.get, "users/%40me").status == .ok)
             #expect(response.object["id"] as? String == String(IDs.bot))
             #expect(response.object["bot"] as? Bool == true)
         }

@@ -170,4 +170,34 @@ struct FaultTests {
             #expect(bad.status == .badRequest)
         }
     }
+
+    @Test func tooManyInvalidRequestsGetTheClientBlocked() async throws {
+        var configuration = fastConfiguration()
+        configuration.invalidRequestBan = SandboxInvalidRequestBan(threshold: 3, window: .seconds(60), duration: .seconds(60))
+        try await withSandbox(configuration) { server, client in
+            let ok = try await client.api(.get, "guilds/\(g)/roles")
+            #expect(ok.header("Via") == "1.1 google")
+            for _ in 0..<3 {
+                #expect(try await client.api(.get, "guilds/\(g)/roles", authorization: "Bot wrong").status == .unauthorized)
+            }
+            // Now even valid requests are refused, without rate-limit headers or Via.
+            let blocked = try await client.api(.get, "guilds/\(g)/roles")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.errorCode == 0)
+            #expect((blocked.object["message"] as? String)?.hasPrefix("You are being blocked from accessing our API temporarily") == true)
+            #expect(blocked.header("Via") == nil)
+            #expect(blocked.header("X-RateLimit-Scope") == nil)
+            #expect(blocked.header("X-RateLimit-Limit") == nil)
+            let stats = await server.stats()
+            #expect(stats.rateLimited.banned == 1)
+            #expect(stats.bannedAt != nil)
+            #expect(stats.invalidRequests == 4)
+
+            #expect(try await client.raw(.post, "/_sandbox/limits/reset").status == .noContent)
+            #expect(try await client.api(.get, "guilds/\(g)/roles").status == .ok)
+
+            await server.setFaults(SandboxFaults(banned: true))
+            #expect(try await client.api(.get, "users/@me").status == .tooManyRequests)
+        }
+    }
 }

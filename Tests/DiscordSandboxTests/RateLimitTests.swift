@@ -192,6 +192,25 @@ struct SlidingWindowTests {
         // After a quiet period the whole window is free again.
         #expect(limiter.request(at: 30.0) == .init(admitted: true, remaining: 2, resetAfter: 10))
     }
+
+    @Test func fixedWindowFreesEverySlotWhenItEnds() {
+        var limiter = RateLimiterProbe(rule: RateLimitRule(limit: 3, window: .seconds(10), kind: .fixed))
+        #expect(limiter.request(at: 0.0) == .init(admitted: true, remaining: 2, resetAfter: 10))
+        #expect(limiter.request(at: 4.0) == .init(admitted: true, remaining: 1, resetAfter: 6))
+        #expect(limiter.request(at: 9.0) == .init(admitted: true, remaining: 0, resetAfter: 1))
+        #expect(limiter.request(at: 9.5) == .init(admitted: false, remaining: 0, resetAfter: 0.5))
+        // The window opened at 0.0 ends at 10.0: all three slots free at once.
+        #expect(limiter.request(at: 10.0) == .init(admitted: true, remaining: 2, resetAfter: 10))
+        #expect(limiter.request(at: 10.1) == .init(admitted: true, remaining: 1, resetAfter: 9.9))
+    }
+
+    @Test func ruleJSONRoundTrips() throws {
+        let rule = RateLimitRule(limit: 10, window: .milliseconds(2500), kind: .fixed)
+        let decoded = try JSONDecoder().decode(RateLimitRule.self, from: JSONEncoder().encode(rule))
+        #expect(decoded == rule)
+        let plain = try JSONDecoder().decode(RateLimitRule.self, from: Data(#"{"limit": 5, "window_seconds": 1}"#.utf8))
+        #expect(plain == RateLimitRule(limit: 5, window: .seconds(1)))
+    }
 }
 
 /// Drives the internal sliding window like the engine does: peek, admit only when allowed.

@@ -52,6 +52,26 @@ struct StatsAndStateTests {
         }
     }
 
+    @Test func requestLogRecordsRoutesStatusesAndUserAgents() async throws {
+        var configuration = fastConfiguration()
+        configuration.requestLogLimit = 100
+        try await withSandbox(configuration) { server, client in
+            _ = try await client.execute(TestClient.Request(
+                "/api/v10/guilds/\(IDs.guild)/members/\(IDs.user(1))", method: .get,
+                headers: [.authorization: botAuthorization, .userAgent: "DiscordBot (https://example.invalid, 1.0)"]))
+            _ = try await client.api(.delete, "guilds/\(IDs.guild)/members/42")
+            let log = await server.requestLog()
+            #expect(log.map(\.route) == [.getMember, .kickMember])
+            #expect(log.map(\.status) == [200, 404])
+            #expect(log.first?.userAgent == "DiscordBot (https://example.invalid, 1.0)")
+            #expect(log[0].seconds <= log[1].seconds)
+            let http = try await client.raw(.get, "/_sandbox/requests")
+            #expect(http.array.count == 2)
+            await server.resetStats()
+            #expect(await server.requestLog().isEmpty)
+        }
+    }
+
     @Test func peakConcurrencyCountsRequestsHeldByLatency() async throws {
         var configuration = fastConfiguration()
         configuration.latency = .milliseconds(1500)

@@ -1,0 +1,12 @@
+// discord-bench: benchmarks and the demo, driving the release binaries (discord-worker,
+// discord-sandbox) against a private redis-server and a Discord-like sandbox.
+
+import ArgumentParser
+
+@main
+struct DiscordBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discord-bench",
+        abstract: "Benchmarks (full sync, scale-out) and the demo of discord-worker against the Discord sandbox.",
+        subcommands: [SyncBenchmark.self, ScaleOutBenchmark.self, Demo.self])
+}
