@@ -152,7 +152,7 @@ struct SingleUserTaskTests {
             try db.addNameFormat(format: "[{corp_ticker}] {character_name}", states: ["Member"])
             withMain = try db.addUser(username: "gina", state: "Member", main: sampleMain, discordUID: Int64(uid(1)))
             noMain = try db.addUser(username: "hank", state: "Member", discordUID: Int64(uid(2)))
-            owner = try db.addUser(username: "olga", state: "Member", main: sampleMain, discordUID: Int64(uid(0)))
+            owner = try db.addUser(username: "olga", state: "Member", main: mainCharacter(2), discordUID: Int64(uid(0)))
         }
         defer { Task { await h.stop() } }
         #expect(try await h.run("discord.update_nickname", [.int(withMain)]) == .success(true))

@@ -96,6 +96,14 @@ final class TaskHarness: Sendable {
         var clientOptions = DiscordClientOptions(botToken: DiscordAPI.Secret(botToken), apiBaseURL: sandbox.baseURL,
                                                  oauthTokenURL: sandbox.oauthTokenURL)
         clientOptions.rateLimits.maxWait = .seconds(5)
+        if configuration.profile == .unlimited {
+            // No rate-limit headers come back: replace the client's conservative per-route seeds.
+            for route in ["GET /guilds/:id/members/:id", "PATCH /guilds/:id/members/:id", "PUT /guilds/:id/members/:id/roles/:id",
+                          "DELETE /guilds/:id/members/:id/roles/:id", "GET /guilds/:id/members", "DELETE /guilds/:id/members/:id",
+                          "PUT /guilds/:id/members/:id"] {
+                clientOptions.rateLimits.routeSeeds[route] = RateLimitWindow(limit: 100_000, window: .seconds(1))
+            }
+        }
         let sinkLogs = LogLines()
         _ = sinkLogs
         var options = DiscordSyncOptions(guildID: guildID, appID: configuration.oauth.clientID,
@@ -183,6 +191,13 @@ func smallSeed(members: Int = 5, roleNames: [String] = ["Member", "Alliance", "C
 
 func uid(_ index: Int) -> UInt64 { SandboxSeed.firstUserID + UInt64(index) }
 func roleIDs(_ seed: SandboxSeed, _ names: String...) -> [UInt64] { names.compactMap { seed.roleID(named: $0) } }
+
+/// A main character with a unique character id.
+func mainCharacter(_ n: Int) -> EveCharacter {
+    EveCharacter(characterID: 90_000_000 + Int64(n), characterName: "Rixx Javix", corporationID: 98_000_001,
+                 corporationName: "Test Corp", corporationTicker: "TEST", allianceID: 99_000_001,
+                 allianceName: "Test Alliance", allianceTicker: "TALL")
+}
 
 let sampleMain = EveCharacter(characterID: 90_000_001, characterName: "Rixx Javix", corporationID: 98_000_001,
                               corporationName: "Test Corp", corporationTicker: "TEST", allianceID: 99_000_001,
