@@ -149,6 +149,13 @@ struct Demo: AsyncParsableCommand {
         else { return nil }
         let inFlight = object["in_flight"] as? Int ?? 0
         guard let bulk = (object["bulk"] as? [[String: Any]])?.last else {
+            // No progress in `status` (yet): the worker's own log line, if any.
+            let log = (try? String(contentsOfFile: directory.file("worker.err"), encoding: .utf8)) ?? ""
+            if let line = log.split(separator: "\n").last(where: { $0.contains("bulk sync") }),
+                let message = line.split(separator: ": ", maxSplits: 1).last
+            {
+                return "worker log: " + message
+            }
             return "waiting (in flight \(inFlight))"
         }
         let done = bulk["done"] as? Int ?? 0
