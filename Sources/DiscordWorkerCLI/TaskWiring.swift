@@ -6,5 +6,6 @@ import WorkerRuntime
 enum TaskWiring {
     static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws {
         AATaskCatalog.registerPlaceholders(into: registry)
+        TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
     }
 }

@@ -1,1 +1,0 @@
-print("discord-bench: not wired yet")
