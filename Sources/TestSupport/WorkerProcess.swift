@@ -187,12 +187,27 @@ public enum ProcessMemory {
     public static func peakResidentKiB(pid: pid_t) -> Int? { field("VmHWM", pid: pid) }
 
     private static func field(_ name: String, pid: pid_t) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        guard let text = readProcFile("/proc/\(pid)/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            return Int(line.dropFirst(name.count + 1).split(separator: " ").first ?? "")
+            return Int(line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")  // "VmRSS:\t  1234 kB"
         }
         return nil
     }
+}
+
+/// Reads a /proc file with read(2): they report a size of 0, which size-based readers take literally.
+func readProcFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    for _ in 0..<256 {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        data.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// `discord-worker status --json`.

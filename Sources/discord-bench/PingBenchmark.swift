@@ -82,12 +82,8 @@ struct PingBenchmark: AsyncParsableCommand {
             options: ["--pool=threads", "--concurrency=1", "--prefetch-multiplier=1"], logLevel: logLevel.uppercased(),
             readyTimeout: .seconds(120))
         defer { worker.signal(SIGKILL) }
-        let drained: @Sendable () async throws -> Bool = {
-            guard try await Self.queueEmpty(client) else { return false }
-            return (try await client.command(["HLEN", "unacked"]).int ?? 0) == 0
-        }
-        try await pushAndDrain(client: client, count: 100, what: "python warm-up", drained: drained, sample: nil)
-        let seconds = try await pushAndDrain(client: client, count: count, what: "python", drained: drained, sample: nil)
+        try await pushAndDrain(client: client, count: 100, what: "python warm-up", consumer: .python, sampler: nil)
+        let seconds = try await pushAndDrain(client: client, count: count, what: "python", consumer: .python, sampler: nil)
         let rate = Double(count) / seconds
         print(String(format: "python: %d in %.2f s = %.0f tasks/s", count, seconds, rate))
         await worker.terminate(grace: .seconds(10))
@@ -115,15 +111,11 @@ struct PingBenchmark: AsyncParsableCommand {
             guard process.isRunning else { throw TestSupportError("discord-worker exited: \(process.log.suffix(2000))") }
             return (try await client.command(["HLEN", "discord-worker:workers"]).int ?? 0) > 0
         }
-        let drained: @Sendable () async throws -> Bool = {
-            guard try await Self.queueEmpty(client) else { return false }
-            return try await Self.nothingHeld(client)
-        }
-        try await pushAndDrain(client: client, count: 100, what: "discord-worker warm-up", drained: drained, sample: nil)
+        try await pushAndDrain(client: client, count: 100, what: "discord-worker warm-up", consumer: .discordWorker, sampler: nil)
         let idleBefore = try await idleResident(process)
         let peakSampler = PeakSampler(pid: process.pid)
-        let seconds = try await pushAndDrain(client: client, count: count, what: "discord-worker", drained: drained,
-                                             sample: { peakSampler.sample() })
+        let seconds = try await pushAndDrain(client: client, count: count, what: "discord-worker", consumer: .discordWorker,
+                                             sampler: peakSampler)
         let rate = Double(count) / seconds
         print(String(format: "discord-worker: %d in %.2f s = %.0f tasks/s", count, seconds, rate))
         let idleAfter = try await idleResident(process)
@@ -137,36 +129,69 @@ struct PingBenchmark: AsyncParsableCommand {
     /// VmRSS after ~2 s without work, in MB.
     private func idleResident(_ process: WorkerProcess) async throws -> Double {
         try await Task.sleep(for: .seconds(2))
-        guard let kib = process.residentKiB else { throw TestSupportError("cannot read /proc/\(process.pid)/status") }
+        guard let kib = process.residentKiB else {
+            let state = process.isRunning ? "running" : "exited with \(process.child.exitCode.map(String.init) ?? "?")"
+            throw TestSupportError("cannot read /proc/\(process.pid)/status (discord-worker \(state)): \(process.log.suffix(2000))")
+        }
         return Double(kib) / 1024
     }
 
     // MARK: - Pushing and waiting
 
+    /// Who consumes, i.e. what "everything consumed" means.
+    enum Consumer {
+        /// Queue empty and kombu's `unacked` hash empty (early ack: the last task has started).
+        case python
+        /// Queue empty and nothing in any discord-worker landing list or in-flight hash (acked after the task).
+        case discordWorker
+    }
+
+    private static func drained(_ client: RedisClient, _ consumer: Consumer) async throws -> Bool {
+        guard try await queueEmpty(client) else { return false }
+        switch consumer {
+        case .python: return (try await client.command(["HLEN", "unacked"]).int ?? 0) == 0
+        case .discordWorker: return try await nothingHeld(client)
+        }
+    }
+
     /// Pushes `count` pings (pipelined, 1,000 per round trip) and returns the seconds from the first push
-    /// until `drained` holds.
+    /// until all are consumed.
     @discardableResult
-    private func pushAndDrain(client: RedisClient, count: Int, what: String, drained: @Sendable () async throws -> Bool,
-                              sample: (@Sendable () -> Void)?) async throws -> Double {
+    private func pushAndDrain(client: RedisClient, count: Int, what: String, consumer: Consumer,
+                              sampler: PeakSampler?) async throws -> Double {
         let messages = (0..<count).map { _ in CeleryPing.envelope() }
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = ContinuousClock.now
+        try await Self.push(messages, client: client)
+        try await Self.waitDrained(client: client, consumer: consumer, sampler: sampler,
+                                   deadline: start + .seconds(timeout), what: what)
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    // (Separate non-inlined steps: Swift 6.3.1's optimizer crashed splitting one coroutine that did all of it.)
+    @inline(never)
+    private static func push(_ messages: [[UInt8]], client: RedisClient) async throws {
         var index = 0
         while index < messages.count {
             let chunk = messages[index..<min(index + 1000, messages.count)]
-            _ = try await client.pipeline(chunk.map { ["LPUSH", RedisArgument(CeleryPing.listKey), RedisArgument(bytes: $0)] })
+            let commands: [[RedisArgument]] = chunk.map { ["LPUSH", RedisArgument(listKey), RedisArgument(bytes: $0)] }
+            _ = try await client.pipeline(commands)
             index += chunk.count
         }
-        let deadline = start + .seconds(timeout)
+    }
+
+    @inline(never)
+    private static func waitDrained(client: RedisClient, consumer: Consumer, sampler: PeakSampler?,
+                                    deadline: ContinuousClock.Instant, what: String) async throws {
         while true {
-            sample?()
-            if try await drained() { break }
-            guard clock.now < deadline else { throw TestSupportError("\(what): not drained within \(timeout) s") }
+            sampler?.sample()
+            if try await drained(client, consumer) { return }
+            if ContinuousClock.now >= deadline { throw TestSupportError("\(what): not drained in time") }
             try await Task.sleep(for: .milliseconds(2))
         }
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
+
+    private static let listKey = CeleryPing.listKey
 
     private static func queueEmpty(_ client: RedisClient) async throws -> Bool {
         let keys = (0...9).map { $0 == 0 ? "services" : "services\u{06}\u{16}\($0)" }
