@@ -46,5 +46,6 @@ enum TaskWiring {
             origin: "discord-worker-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)")
         let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, logger: logger)
         AATaskCatalog.register(sync, into: registry)
+        TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
     }
 }

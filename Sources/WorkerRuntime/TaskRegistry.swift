@@ -1,5 +1,5 @@
 public import CeleryProtocol
-public import Foundation
+import Foundation
 public import Logging
 public import PythonCompat
 import Synchronization

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RedisClient
 
 /// How a worker process runs. Built by the CLI from the environment; defaults match AA's.

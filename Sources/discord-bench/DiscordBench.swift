@@ -7,6 +7,6 @@ import ArgumentParser
 struct DiscordBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "discord-bench",
-        abstract: "Benchmarks (full sync, scale-out) and the demo of discord-worker against the Discord sandbox.",
-        subcommands: [SyncBenchmark.self, ScaleOutBenchmark.self, Demo.self])
+        abstract: "Benchmarks (celery.ping throughput, full sync, scale-out) and the demo of discord-worker. Run `swift build -c release` first.",
+        subcommands: [PingBenchmark.self, SyncBenchmark.self, ScaleOutBenchmark.self, Demo.self])
 }

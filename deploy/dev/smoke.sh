@@ -2,6 +2,7 @@
 # Drives a built discord-worker the way an operator does: its own redis-server on loopback,
 # `enqueue`, `redis-cli LPUSH`, `run --exit-when-idle`, `status --json`, `dead-letters`.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 bin="${1:-.build/debug/discord-worker}"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 dir=$(mktemp -d)
@@ -9,6 +10,12 @@ redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$d
 trap 'kill $(cat "$dir/redis.pid") 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export BROKER_URL="redis://127.0.0.1:$port/0" CACHE_URL="redis://127.0.0.1:$port/1" CELERY_RESULT_BACKEND="redis://127.0.0.1:$port/2"
+# An empty AA database from the real schema, a guild and a token; the API base is a closed loopback port
+# (celery.ping needs no Discord, and nothing may ever reach discord.com from here).
+python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).executescript(open(sys.argv[2]).read())' \
+  "$dir/allianceauth.db" Fixtures/allianceauth/schema_sqlite.sql
+export DATABASE_URL="sqlite:///$dir/allianceauth.db" DISCORD_GUILD_ID=100000000000000001 \
+  DISCORD_BOT_TOKEN=smoke-token-not-real DISCORD_API_BASE_URL=http://127.0.0.1:9/api/v10/
 
 id=$("$bin" enqueue celery.ping)
 redis-cli -p "$port" LPUSH services celery.ping >/dev/null
