@@ -139,8 +139,11 @@ final class SharedRateLimiter: Sendable {
             default:
                 let wait = Duration.milliseconds(max(1, ms))
                 if wait > maxWait || waited + wait > maxWait * 2 {
-                    throw DiscordAPIError(.rateLimited, route: route.name,
-                                          message: "rate limit of bucket \(bucketID.isEmpty ? route.name : bucketID) needs a wait of \(wait), more than the allowed \(maxWait)",
+                    let bucket = bucketID.isEmpty ? route.name : bucketID
+                    let why = wait > maxWait
+                        ? "needs a wait of \(wait), more than the allowed \(maxWait)"
+                        : "has already been waited on for \(waited) and needs \(wait) more, more than twice the allowed \(maxWait) in all"
+                    throw DiscordAPIError(.rateLimited, route: route.name, message: "rate limit of bucket \(bucket) \(why)",
                                           retryAfter: wait)
                 }
                 logger.trace("rate limit wait", metadata: [

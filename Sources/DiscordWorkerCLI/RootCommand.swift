@@ -38,7 +38,12 @@ public struct RootCommand: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // One line: the problem and where help is (ArgumentParser's full message adds usage lines).
+            let message = self.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !message.isEmpty {
+                let line = message.split(separator: "\n").joined(separator: " ")
+                FileHandle.standardError.write(Data("discord-worker: \(line) (see --help)\n".utf8))
+            }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 64 ? 2 : code.rawValue)
         }
     }

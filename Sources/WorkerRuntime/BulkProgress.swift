@@ -3,6 +3,10 @@ public import RedisClient
 public import Broker
 
 /// Progress of one bulk task, kept in Redis (`status` reads it from any process).
+///
+/// A bulk sync reads and diffs everyone first (fast: unchanged members are done at once), then sends the
+/// changes at Discord's pace. The ETA therefore comes from the sending phase only: `sendingSince` and
+/// `doneWhenSendingStarted` mark its start, and the rate since then estimates what is left.
 public struct BulkProgress: Sendable, Codable, Hashable {
     public var taskID: String
     public var task: String
@@ -13,9 +17,22 @@ public struct BulkProgress: Sendable, Codable, Hashable {
     public var startedAt: Date
     public var updatedAt: Date
     public var finished: Bool
+    /// When the requests started (nil while reading and planning).
+    public var sendingSince: Date?
+    /// `done` at that moment (members that needed nothing, or could not be read).
+    public var doneWhenSendingStarted: Int?
+
+    /// The JSON names `status --json` and other processes read (explicit: no key strategy can round-trip
+    /// `taskID`).
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", task, done, total, changed, failed
+        case startedAt = "started_at", updatedAt = "updated_at", finished
+        case sendingSince = "sending_since", doneWhenSendingStarted = "done_when_sending_started"
+    }
 
     public init(taskID: String, task: String, done: Int = 0, total: Int = 0, changed: Int = 0, failed: Int = 0,
-                startedAt: Date = Date(), updatedAt: Date = Date(), finished: Bool = false) {
+                startedAt: Date = Date(), updatedAt: Date = Date(), finished: Bool = false,
+                sendingSince: Date? = nil, doneWhenSendingStarted: Int? = nil) {
         self.taskID = taskID
         self.task = task
         self.done = done
@@ -25,13 +42,18 @@ public struct BulkProgress: Sendable, Codable, Hashable {
         self.startedAt = startedAt
         self.updatedAt = updatedAt
         self.finished = finished
+        self.sendingSince = sendingSince
+        self.doneWhenSendingStarted = doneWhenSendingStarted
     }
 
-    /// Estimated seconds left, from the rate so far.
+    /// Estimated seconds left: 0 when finished, nil until the sending phase has a measurable rate.
     public var etaSeconds: Double? {
-        guard done > 0, total > done else { return total == done ? 0 : nil }
-        let elapsed = updatedAt.timeIntervalSince(startedAt)
-        return elapsed / Double(done) * Double(total - done)
+        if finished || done >= total { return 0 }
+        guard let since = sendingSince, let base = doneWhenSendingStarted else { return nil }
+        let sent = done - base
+        let elapsed = updatedAt.timeIntervalSince(since)
+        guard sent > 0, elapsed > 0 else { return nil }
+        return elapsed / Double(sent) * Double(total - done)
     }
 }
 
@@ -77,7 +99,6 @@ extension JSONEncoder {
     static var progress: JSONEncoder {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .secondsSince1970
-        e.keyEncodingStrategy = .convertToSnakeCase
         return e
     }
 }
@@ -86,7 +107,6 @@ extension JSONDecoder {
     static var progress: JSONDecoder {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .secondsSince1970
-        d.keyDecodingStrategy = .convertFromSnakeCase
         return d
     }
 }

@@ -286,9 +286,9 @@ public final class Worker: Sendable {
                 let retry = message.retryMessage(eta: eta, origin: options.nodeName)
                 log.info("task will be retried", metadata: [LogKey.outcome: "retry", LogKey.reason: "\(reason)",
                                                             LogKey.retries: "\(message.retries + 1)"])
-                await settle(delivery, .ack.delaying(retry.bytes, to: retry.listKey, until: eta))
                 await storeResult(message, ResultMeta.retry(taskID: message.id, excType: "Retry", excMessage: [.string(reason)],
                                                             excModule: "celery.exceptions", traceback: nil))
+                await settle(delivery, .ack.delaying(retry.bytes, to: retry.listKey, until: eta))
             }
         }
     }
@@ -311,13 +311,15 @@ public final class Worker: Sendable {
             settlement = settlement.publishing(next.bytes, to: next.listKey)
             published += 1
         }
+        // Like Celery with acks_late: the result and the once-lock first, the ack last. A crash in between
+        // runs the task again (at least once) instead of leaving a done task without its result.
+        await storeResult(message, ResultMeta.success(taskID: message.id, result: result, dateDone: Date(), parentID: message.parentID))
+        await releaseOnceLock(message, definition)
         if published == 0 {
             do { try await acks.ack(delivery) } catch { logger.warning("ack failed; the message may run again", metadata: [LogKey.error: "\(error)"]) }
         } else {
             await settle(delivery, settlement)
         }
-        await releaseOnceLock(message, definition)
-        await storeResult(message, ResultMeta.success(taskID: message.id, result: result, dateDone: Date(), parentID: message.parentID))
         logger.info("task succeeded", metadata: [LogKey.outcome: "success"])
     }
 
@@ -326,10 +328,10 @@ public final class Worker: Sendable {
         for errback in message.errbackMessages(origin: options.nodeName, defaultPriority: options.defaultPriority, route: options.route) {
             settlement = settlement.publishing(errback.bytes, to: errback.listKey)
         }
-        await settle(delivery, settlement)
-        await releaseOnceLock(message, definition)
         await storeResult(message, ResultMeta.failure(taskID: message.id, excType: "TaskFailure", excMessage: [.string(reason)],
                                                       excModule: "discord_worker", traceback: nil, dateDone: Date(), parentID: message.parentID))
+        await releaseOnceLock(message, definition)
+        await settle(delivery, settlement)
         logger.warning("task failed; dead-lettered", metadata: [LogKey.outcome: "failure", LogKey.reason: "\(reason)"])
     }
 
@@ -341,10 +343,10 @@ public final class Worker: Sendable {
             await takeOnceLock(for: next)
             settlement = settlement.publishing(next.bytes, to: next.listKey)
         }
-        await settle(delivery, settlement)
-        await releaseOnceLock(message, definition)
         await storeResult(message, ResultMeta.failure(taskID: message.id, excType: "MaxRetriesExceededError", excMessage: [.string(why)],
                                                       excModule: "celery.exceptions", traceback: nil, dateDone: Date(), parentID: message.parentID))
+        await releaseOnceLock(message, definition)
+        await settle(delivery, settlement)
         logger.error("task gave up; dead-lettered", metadata: [LogKey.outcome: "exhausted", LogKey.reason: "\(reason)"])
     }
 

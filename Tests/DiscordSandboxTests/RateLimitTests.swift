@@ -13,6 +13,7 @@ struct RateLimitTests {
         try await withSandbox(fastConfiguration(routeLimits: [.getMember: rule])) { _, client in
             let before = Date().timeIntervalSince1970
             let response = try await client.api(.get, "guilds/\(g)/members/\(IDs.user(1))")
+            let after = Date().timeIntervalSince1970
             #expect(response.status == .ok)
             #expect(response.header("X-RateLimit-Limit") == "5")
             #expect(response.header("X-RateLimit-Remaining") == "4")
@@ -24,7 +25,8 @@ struct RateLimitTests {
             let resetText = try #require(response.header("X-RateLimit-Reset"))
             #expect(resetText.split(separator: ".").last?.count == 3)
             let reset = try #require(Double(resetText))
-            #expect(reset >= before && reset <= before + 31)
+            // The window opens with the request (between `before` and `after`) and lasts 30 s.
+            #expect(reset >= before + 29.9 && reset <= after + 30.1, "reset \(reset), request sent at \(before)...\(after)")
             #expect(response.header("Retry-After") == nil)
             #expect(response.header("X-RateLimit-Scope") == nil)
 

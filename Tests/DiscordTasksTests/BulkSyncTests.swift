@@ -65,13 +65,13 @@ struct BulkSyncTests {
         #expect(stats.requests(.addMemberRole) + stats.requests(.removeMemberRole) > 0)
         #expect(stats.requests(.getMember) <= 1)  // the bot's own member only
         #expect(stats.rateLimited.total == 0)
-        // The progress entry `status` shows (read raw: BulkProgressReporter.all cannot decode `task_id` yet).
-        let flat = try await h.broker.command(["HGETALL", "discord-worker:bulk"]).array ?? []
-        #expect(flat.count == 2)
-        let raw = try #require(flat.last?.bytes)
-        let entry = try #require(try JSONValue.parse(raw).objectValue)
-        #expect(entry["done"] == 200 && entry["total"] == 200 && entry["changed"] == 20 && entry["failed"] == 0)
-        #expect(entry["finished"] == true && entry["task"] == "discord.update_all_groups")
+        // The progress entry `status` shows, as any process reads it back.
+        let entries = try await BulkProgressReporter.all(redis: h.broker)
+        #expect(entries.count == 1)
+        let entry = try #require(entries.first)
+        #expect(entry.done == 200 && entry.total == 200 && entry.changed == 20 && entry.failed == 0)
+        #expect(entry.finished && entry.task == "discord.update_all_groups" && entry.etaSeconds == 0)
+        #expect(entry.sendingSince != nil && entry.doneWhenSendingStarted == 180)
 
         // 0% drift: no PATCH, no role request.
         await h.sandbox.resetStats()

@@ -24,6 +24,36 @@ struct SingleUserTaskTests {
             == "DISCORD_GUILD_ROLES__9efebb3d7d059bff092842bf31dd2816")
     }
 
+    @Test func aRedisOutageWaitsUncountedWhileOtherErrorsUseAARetries() async throws {
+        let h = try await TaskHarness.start(seed: smallSeed()) { _ in }
+        defer { Task { await h.stop() } }
+        let log = h.sync.logger
+        let blip = h.sync.outcome(for: RedisError(.connection, "Connection refused"), logger: log)
+        guard case .retry(let after, _, let counts) = blip else { Issue.record("\(blip)"); return }
+        #expect(!counts && after == .seconds(5))
+        let scriptError = h.sync.outcome(for: RedisError(.server, "ERR bad script"), logger: log)
+        #expect(scriptError == .retryAfterError("redis: \(RedisError(.server, "ERR bad script"))"))
+    }
+
+    @Test func aSingleRoleChangeUsesTheMemberRoleRouteNotAPatch() async throws {
+        var joined: Int64 = 0
+        var left: Int64 = 0
+        // Member 1 holds Member and joined the Alliance group; member 2 holds Member and Alliance and left it.
+        let seed = smallSeed(assign: { $0 == 1 ? [0] : $0 == 2 ? [0, 1] : [] })
+        let h = try await TaskHarness.start(seed: seed) { db in
+            joined = try db.addUser(username: "joined", state: "Member", groups: ["Alliance"], discordUID: Int64(uid(1)))
+            left = try db.addUser(username: "left", state: "Member", groups: [], discordUID: Int64(uid(2)))
+        }
+        defer { Task { await h.stop() } }
+        #expect(try await h.run("discord.update_groups", [.int(joined)]) == .success(true))
+        #expect(try await h.run("discord.update_groups", [.int(left)]) == .success(true))
+        #expect(h.memberRoleNames(uid(1)) == ["Alliance", "Member"])
+        #expect(h.memberRoleNames(uid(2)) == ["Member"])
+        let stats = await h.stats()
+        #expect(stats.requests(.addMemberRole) == 1 && stats.requests(.removeMemberRole) == 1)
+        #expect(stats.requests(.modifyMember) == 0)
+    }
+
     @Test func updateGroupsPositionalSetsRolesAndFillsAARolesCache() async throws {
         var pk: Int64 = 0
         let h = try await TaskHarness.start(seed: smallSeed()) { db in

@@ -50,7 +50,7 @@ struct CeleryInteropTests {
             #expect(meta1["parent_id"]?.stringValue == chain[0])
             #expect(meta2["parent_id"]?.stringValue == chain[1])
 
-            let status = try await h.binary.status()
+            let status = try await h.settledStatus()
             #expect(status.inFlight == 0 && status.delayed == 0 && status.depth("services") == 0)
             #expect(await producer.wait(timeout: .seconds(10)) == 0)
         }

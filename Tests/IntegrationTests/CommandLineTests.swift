@@ -44,11 +44,7 @@ struct CommandLineTests {
                 #expect(result.exitCode == 2, "\(args): exit \(result.exitCode)")
                 let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
                 #expect(lines.first?.contains("Error") == true || lines.first?.contains("discord-worker") == true, "\(args): \(result.stderr)")
-                // RootCommand.runMain prints ArgumentParser's full message (error + usage + help hint) for a
-                // ValidationError: three lines instead of one. Reported to the lead; passes once fixed.
-                withKnownIssue("usage errors print ArgumentParser's usage lines after the error", isIntermittent: true) {
-                    #expect(lines.count == 1, "\(args): \(result.stderr)")
-                }
+                #expect(lines.count == 1, "\(args): \(result.stderr)")
                 #expect(result.stdout.isEmpty)
             }
             #expect(try await h.list("services\u{06}\u{16}5").isEmpty, "nothing was published")

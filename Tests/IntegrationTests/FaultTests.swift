@@ -31,10 +31,8 @@ struct FaultTests {
             #expect(trace.filter { $0 == "start:\(sleepID)" }.count == 2, "started by A, then again by B: \(trace)")
             #expect(try await h.awaitResult(sleepID)["status"] == "SUCCESS")
             #expect(Set(try await h.list("tests:records")) == Set((1...5).map(String.init)))
-            // (Not checked: result meta of the record tasks A finished before the kill. Worker.finishWithSuccess
-            // acks before it stores the result, so a kill in between leaves a done task without a result.)
 
-            let status = try await h.binary.status()
+            let status = try await h.settledStatus()
             #expect(status.inFlight == 0)
             #expect(status.depth("services") == 0 && status.delayed == 0 && status.deadLetters == 0)
             #expect(!status.workers.contains { !$0.alive }, "the dead worker was unregistered when its messages were taken over")

@@ -120,6 +120,18 @@ final class Harness: Sendable {
         return try #require(found)
     }
 
+    /// `status --json` once nothing is in flight any more: a result is stored just before its message is
+    /// acknowledged (as Celery does with acks_late), so a test that saw the result waits for the ack.
+    func settledStatus(timeout: Duration = .seconds(30)) async throws -> StatusSnapshot {
+        var last: StatusSnapshot?
+        try await waitUntil(timeout: timeout, interval: .milliseconds(25), "nothing in flight") {
+            let status = try await self.binary.status()
+            last = status
+            return status.inFlight == 0
+        }
+        return try #require(last)
+    }
+
     /// Waits until the list `key` satisfies `condition`, returning its elements.
     @discardableResult
     func awaitList(_ key: String, timeout: Duration = .seconds(30), _ what: String,

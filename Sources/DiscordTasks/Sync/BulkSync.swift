@@ -47,6 +47,9 @@ struct BulkCounters: Sendable {
     var failedGroups: [Int64] = []
     var failedNicks: [Int64] = []
     var synced: [(uid: UInt64, member: GuildMember)] = []
+    /// The start of the sending phase and `done` at that moment (for the ETA).
+    var sendingSince: Date?
+    var doneWhenSendingStarted: Int?
 }
 
 /// A lock-protected value shared by the tasks of one bulk run.
@@ -89,11 +92,15 @@ extension DiscordSync {
         let users = try await database.linkedUsers(pks: pks)
         let total = users.count
         let counters = Shared(BulkCounters())
+        let snapshot: @Sendable (Bool) -> BulkProgress = { finished in
+            counters.withLock {
+                BulkProgress(taskID: invocation.id, task: invocation.name, done: $0.done, total: total, changed: $0.changed,
+                             failed: $0.failed, startedAt: started, updatedAt: Date(), finished: finished,
+                             sendingSince: $0.sendingSince, doneWhenSendingStarted: $0.doneWhenSendingStarted)
+            }
+        }
         let report: @Sendable (Bool) async -> Void = { finished in
-            let c = counters.withLock { ($0.done, $0.changed, $0.failed) }
-            await invocation.progress.report(BulkProgress(taskID: invocation.id, task: invocation.name, done: c.0, total: total,
-                                                          changed: c.1, failed: c.2, startedAt: started, updatedAt: Date(),
-                                                          finished: finished))
+            await invocation.progress.report(snapshot(finished))
         }
         await report(false)
         logger.info("bulk sync started", metadata: ["users": "\(total)", "groups": "\(kind.groups)",
@@ -109,16 +116,15 @@ extension DiscordSync {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if Task.isCancelled { break }
-                await report(false)
-                let c = counters.withLock { ($0.done, $0.changed, $0.failed) }
-                if c.0 >= nextLog {
-                    let elapsed = Date().timeIntervalSince(started)
-                    let eta = c.0 > 0 ? elapsed / Double(c.0) * Double(total - c.0) : 0
+                let progress = snapshot(false)
+                await invocation.progress.report(progress)
+                if progress.done >= nextLog {
                     logger.info("bulk sync progress", metadata: [
-                        "done": "\(c.0)", "total": "\(total)", "changed": "\(c.1)", "failed": "\(c.2)",
-                        "eta_seconds": "\(Int(eta.rounded()))",
+                        "done": "\(progress.done)", "total": "\(total)", "changed": "\(progress.changed)",
+                        "failed": "\(progress.failed)",
+                        "eta_seconds": "\(progress.etaSeconds.map { String(Int($0.rounded())) } ?? "unknown")",
                     ])
-                    nextLog = (c.0 / max(1, total / 10) + 1) * max(1, total / 10)
+                    nextLog = (progress.done / max(1, total / 10) + 1) * max(1, total / 10)
                 }
             }
         }
@@ -250,6 +256,10 @@ extension DiscordSync {
             "changes": "\(actions.count)", "patch": "\(patches.count)", "role_route": "\(roleChanges.count)",
             "not_members": "\(notMembers.count)", "usernames": "\(usernameUpdates.count)",
         ])
+        counters.withLock {
+            $0.sendingSince = Date()
+            $0.doneWhenSendingStarted = $0.done
+        }
         let width = max(1, options.bulkConcurrencyPerBucket)
         await withTaskGroup(of: Void.self) { group in
             for (queue, useRoleRoute) in [(patches, false), (roleChanges, true)] where !queue.isEmpty {

@@ -41,6 +41,10 @@ extension DiscordSync {
             return .failure(reason: error.description)
         case let error as HostDatabaseError:
             return .retryAfterError("database: \(error)")
+        case let error as RedisError where error.isConnectionError:
+            // Redis restarting or unreachable: the client reconnects with backoff; the task waits, uncounted,
+            // so a Redis restart never uses up AA's retries.
+            return .retry(after: .seconds(5), reason: "redis: \(error)", countsAsRetry: false)
         case let error as RedisError:
             return .retryAfterError("redis: \(error)")
         case let error as SyncError:
@@ -103,6 +107,25 @@ extension DiscordSync {
             logUnassignable(plan, logger: logger)
             guard plan.needsChange else {
                 logger.debug("roles already in sync")
+                return .success(true)
+            }
+            // One role added or removed: the member-role endpoint, a bucket of its own, so that single changes
+            // and PATCHes (several changes, nicknames) proceed in parallel. Otherwise one PATCH with the list.
+            if plan.added.count + plan.removed.count == 1 {
+                let role = Snowflake(plan.added.first ?? plan.removed.first!)
+                let isMember = plan.added.isEmpty
+                    ? try await client.removeMemberRole(guild: guild, user: Snowflake(uid), role: role)
+                    : try await client.addMemberRole(guild: guild, user: Snowflake(uid), role: role)
+                guard isMember else {
+                    await forgetMember(uid: uid)
+                    try await enqueueDeleteUser(user.id, logger: logger)
+                    return .success(.null)
+                }
+                var updated = member
+                updated.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
+                await storeMembers([(uid, updated)])
+                logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)",
+                                                        "route": "member role"])
                 return .success(true)
             }
             switch try await client.modifyMember(guild: guild, user: Snowflake(uid), roles: plan.sortedFinalRoleIDs.map { Snowflake($0) }) {
