@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RedisClient
 
 /// Read-only and operator views of the broker state, for `status` and `dead-letters`.
