@@ -114,7 +114,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
-        .testTarget(name: "PythonCompatTests", dependencies: ["PythonCompat"], swiftSettings: swiftSettings),
+        .testTarget(name: "PythonCompatTests", dependencies: ["PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryProtocolTests", dependencies: ["CeleryProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),

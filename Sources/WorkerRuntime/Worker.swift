@@ -100,7 +100,8 @@ public final class Worker: Sendable {
             }
             let deliveries: [Delivery]
             do {
-                deliveries = try await broker.reserve(max: free, wait: .seconds(1))
+                // With --exit-when-idle a short wait: the idle check below runs soon after the last task.
+                deliveries = try await broker.reserve(max: free, wait: options.exitWhenIdle ? .milliseconds(100) : .seconds(1))
                 queueBusy = deliveries.count == free
                 backoff.reset()
             } catch {

@@ -8,42 +8,6 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Collects every log record (message, metadata, source) of the loggers made from it.
-final class LogCapture: Sendable {
-    private let records = Mutex<[String]>([])
-
-    func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { _ in CapturingLogHandler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    func append(_ line: String) {
-        records.withLock { $0.append(line) }
-    }
-
-    var lines: [String] { records.withLock { $0 } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var all = metadata
-        for (key, value) in event.metadata ?? [:] { all[key] = value }
-        let rendered = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        capture.append("\(event.level) \(event.message) \(rendered) \(event.error.map { "\($0)" } ?? "")")
-    }
-}
-
 /// A private redis-server and a sandbox for one test; clients made here share both.
 final class Harness: Sendable {
     /// Looks like a real bot token, so a leak would be visible.

@@ -104,7 +104,7 @@ struct SingleUserTaskTests {
         #expect(try await h.run("discord.update_groups", [.int(pk2)]) == .success(true))
         #expect(h.memberRoleNames(uid(4)) == ["Alliance", "Member"])
         #expect(h.logs.contains("move the bot's role"))
-        #expect(h.logs.all.contains { $0.contains("roles=Admin") })
+        #expect(h.logs.lines.contains { $0.contains("roles=Admin") })
         #expect(await h.stats().rateLimited.total == 0)
         #expect(await h.stats().status(403) == 0)
     }

@@ -12,31 +12,6 @@ import Testing
 import TestSupport
 import WorkerRuntime
 
-/// Collects log lines.
-final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-    func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
-}
-
-struct CollectingLogHandler: LogHandler {
-    let sink: LogLines
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-    var logLevel: Logger.Level = .debug
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) {
-        var all = metadata
-        for (key, value) in event.metadata ?? [:] { all[key] = value }
-        let rendered = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.append("\(event.level) \(event.message) \(rendered)")
-    }
-}
-
 /// A private redis-server (db 0 broker, db 1 cache), the sandbox over HTTP, an AA database built
 /// from the real schema, and the real handlers in a registry.
 final class TaskHarness: Sendable {
@@ -52,7 +27,7 @@ final class TaskHarness: Sendable {
     let cache: RedisClient
     let broker: RedisClient
     let limiterRedis: RedisClient
-    let logs = LogLines()
+    let logs = LogCapture()
 
     private init(redisServer: RedisServerProcess, sandbox: SandboxServer, db: AADatabaseBuilder, directory: URL,
                  sync: DiscordSync, registry: TaskRegistry, cache: RedisClient, broker: RedisClient, limiterRedis: RedisClient) {
@@ -67,11 +42,7 @@ final class TaskHarness: Sendable {
         self.limiterRedis = limiterRedis
     }
 
-    var logger: Logger {
-        var logger = Logger(label: "tasks-test") { [logs] _ in CollectingLogHandler(sink: logs) }
-        logger.logLevel = .debug
-        return logger
-    }
+    var logger: Logger { logs.logger("tasks-test", level: .debug) }
 
     static func start(
         seed: SandboxSeed,
@@ -104,8 +75,6 @@ final class TaskHarness: Sendable {
                 clientOptions.rateLimits.routeSeeds[route] = RateLimitWindow(limit: 100_000, window: .seconds(1))
             }
         }
-        let sinkLogs = LogLines()
-        _ = sinkLogs
         var options = DiscordSyncOptions(guildID: guildID, appID: configuration.oauth.clientID,
                                          appSecret: configuration.oauth.clientSecret, callbackURL: configuration.oauth.redirectURI)
         configureOptions(&options)

@@ -10,11 +10,7 @@ import WorkerRuntime
 
 @Suite("Real Worker running AA's captured messages", .serialized)
 struct WorkerEndToEndTests {
-    static func fixture(_ name: String) throws -> [UInt8] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/celery-messages/\(name)")
-        return Array(try Data(contentsOf: url))
-    }
+    static func fixture(_ name: String) throws -> [UInt8] { try CeleryFixtures.bytes(name) }
 
     func runWorker(_ h: TaskHarness) async throws {
         var options = WorkerOptions()

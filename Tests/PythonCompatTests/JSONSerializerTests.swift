@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PythonCompat
 
 @Suite struct JSONSerializerTests {
@@ -51,9 +52,9 @@ import Testing
         #expect(String(decoding: output, as: UTF8.self) == "x=[1,2]")
     }
 
-    @Test(arguments: Fixtures.messageNames)
+    @Test(arguments: CeleryFixtures.messageNames)
     func fixtureEnvelopesRoundTripByteForByte(name: String) throws {
-        let bytes = try Fixtures.bytes(name)
+        let bytes = try CeleryFixtures.bytes(name)
         let envelope = try JSONValue.parse(bytes)
         #expect(envelope.serialized(.python) == bytes)
         // The base64 body, too, was written by json.dumps.

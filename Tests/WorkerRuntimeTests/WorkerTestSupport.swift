@@ -8,12 +8,7 @@ import Synchronization
 import TestSupport
 @testable import WorkerRuntime
 
-/// Repo root from this file's path: Tests/WorkerRuntimeTests/X.swift → ../../
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func fixture(_ name: String) throws -> [UInt8] {
-    Array(try Data(contentsOf: repoRoot.appendingPathComponent("Fixtures/celery-messages/\(name)")))
-}
+func fixture(_ name: String) throws -> [UInt8] { try CeleryFixtures.bytes(name) }
 
 /// Records handler calls for assertions.
 final class CallLog: Sendable {

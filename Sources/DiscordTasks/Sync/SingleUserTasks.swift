@@ -8,24 +8,21 @@ public import WorkerRuntime
 
 /// The per-user tasks (allianceauth-db.md §5.0–§5.6, product.md §5).
 extension DiscordSync {
-    /// The common prefix: the user must exist (else a final failure), and have a link (else a no-op).
-    enum Subject {
-        case linked(AAUser, DiscordLink)
-        case finished(TaskOutcome)
-    }
-
-    func subject(_ invocation: TaskInvocation) async throws -> Subject {
-        guard let pk = invocation.int("user_pk") else {
-            return .finished(.failure(reason: "bad arguments: user_pk must be an integer"))
+    /// The common prefix of the per-user tasks, with errors mapped by `guarded`: the user must exist (else
+    /// a final failure "unknown user") and have a Discord link (else nothing to do); then `body` runs.
+    func forLinkedUser(_ invocation: TaskInvocation,
+                       _ body: (AAUser, DiscordLink) async throws -> TaskOutcome) async -> TaskOutcome {
+        await guarded(invocation) {
+            guard let pk = invocation.int("user_pk") else {
+                return .failure(reason: "bad arguments: user_pk must be an integer")
+            }
+            guard let user = try await database.user(pk: pk) else { return .failure(reason: "unknown user") }
+            guard let link = try await database.discordLink(userPK: pk) else {
+                invocation.logger.info("user does not have a discord account: nothing to do")
+                return .success(.null)
+            }
+            return try await body(user, link)
         }
-        guard let user = try await database.user(pk: pk) else {
-            return .finished(.failure(reason: "unknown user"))
-        }
-        guard let link = try await database.discordLink(userPK: pk) else {
-            invocation.logger.info("user does not have a discord account: nothing to do")
-            return .finished(.success(.null))
-        }
-        return .linked(user, link)
     }
 
     /// Maps an error to the task outcome: retryable API/network/database errors retry with the
@@ -67,12 +64,7 @@ extension DiscordSync {
     // MARK: update_groups
 
     public func updateGroups(_ invocation: TaskInvocation) async -> TaskOutcome {
-        await guarded(invocation) {
-            let found = try await subject(invocation)
-            guard case .linked(let user, let link) = found else {
-                if case .finished(let outcome) = found { return outcome }
-                return .success(.null)
-            }
+        await forLinkedUser(invocation) { user, link in
             let logger = invocation.logger
             guard let profile = try await database.syncProfile(userPK: user.id) else { return .failure(reason: "unknown user") }
             let desired = RoleNames.calculate(groupNames: profile.groupNames, stateName: invocation.string("state_name"),
@@ -150,12 +142,7 @@ extension DiscordSync {
     // MARK: update_nickname
 
     public func updateNickname(_ invocation: TaskInvocation) async -> TaskOutcome {
-        await guarded(invocation) {
-            let found = try await subject(invocation)
-            guard case .linked(let user, let link) = found else {
-                if case .finished(let outcome) = found { return outcome }
-                return .success(.null)
-            }
+        await forLinkedUser(invocation) { user, link in
             let logger = invocation.logger
             var nickname: String?
             if let given = invocation.string("nickname"), !given.isEmpty {
@@ -199,12 +186,7 @@ extension DiscordSync {
     // MARK: update_username
 
     public func updateUsername(_ invocation: TaskInvocation) async -> TaskOutcome {
-        await guarded(invocation) {
-            let found = try await subject(invocation)
-            guard case .linked(let user, let link) = found else {
-                if case .finished(let outcome) = found { return outcome }
-                return .success(.null)
-            }
+        await forLinkedUser(invocation) { user, link in
             let uid = UInt64(bitPattern: link.uid)
             guard let member = try await client.getMember(guild: guild, user: Snowflake(uid)), let discordUser = member.user else {
                 try await enqueueDeleteUser(user.id, logger: invocation.logger)
@@ -222,12 +204,7 @@ extension DiscordSync {
     // MARK: delete_user
 
     public func deleteUser(_ invocation: TaskInvocation) async -> TaskOutcome {
-        await guarded(invocation) {
-            let found = try await subject(invocation)
-            guard case .linked(let user, let link) = found else {
-                if case .finished(let outcome) = found { return outcome }
-                return .success(.null)
-            }
+        await forLinkedUser(invocation) { user, link in
             let logger = invocation.logger
             let uid = UInt64(bitPattern: link.uid)
             let wasMember = try await client.removeMember(guild: guild, user: Snowflake(uid))
