@@ -54,6 +54,25 @@ struct SingleUserTaskTests {
         #expect(stats.requests(.modifyMember) == 0)
     }
 
+    @Test func concurrentTasksOfAFreshWorkerShareOneReadOfRolesAndTheBotsPlace() async throws {
+        var pks: [Int64] = []
+        let h = try await TaskHarness.start(seed: smallSeed(members: 9)) { db in
+            for i in 1...8 {
+                pks.append(try db.addUser(username: "u\(i)", state: "Member", groups: ["Alliance"], discordUID: Int64(uid(i))))
+            }
+        }
+        defer { Task { await h.stop() } }
+        let outcomes = try await withThrowingTaskGroup(of: TaskOutcome.self) { group in
+            for pk in pks { group.addTask { try await h.run("discord.update_groups", [.int(pk)]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == Array(repeating: .success(true), count: 8))
+        let stats = await h.stats()
+        #expect(stats.requests(.getRoles) == 1)
+        #expect(stats.requests(.getGuild) == 1 && stats.requests(.getCurrentUser) == 1)
+        #expect(stats.requests(.getMember) == 8 + 1, "each member once, the bot's own member once")
+    }
+
     @Test func updateGroupsPositionalSetsRolesAndFillsAARolesCache() async throws {
         var pk: Int64 = 0
         let h = try await TaskHarness.start(seed: smallSeed()) { db in

@@ -28,6 +28,8 @@ public final class DiscordSync: Sendable {
         var fetchedAt: ContinuousClock.Instant?
     }
     private let botState = Mutex(BotState())
+    private let botStateLoad = SingleFlight<BotState>()
+    private let rolesLoad = SingleFlight<[GuildRoleInfo]>()
     /// Bot identity, owner and the bot's roles are re-read after this long.
     static let botStateLifetime: Duration = .seconds(300)
 
@@ -47,7 +49,13 @@ public final class DiscordSync: Sendable {
 
     /// The guild's roles: from AA's cache key when present, else from the API (and cached).
     func roles(refresh: Bool = false) async throws -> [GuildRoleInfo] {
-        if !refresh, let cached = try await cachedRoles() { return cached }
+        if refresh { return try await fetchRoles() }
+        if let cached = try await cachedRoles() { return cached }
+        return try await rolesLoad.run { try await self.fetchRoles() }
+    }
+
+    /// GET the roles and store them under AA's cache key.
+    private func fetchRoles() async throws -> [GuildRoleInfo] {
         let roles = try await client.getRoles(guild: guild)
         guard !roles.isEmpty else {
             throw SyncError("GET /guilds/{g}/roles returned no roles (is DISCORD_GUILD_ID right?)")
@@ -109,17 +117,16 @@ public final class DiscordSync: Sendable {
         let now = ContinuousClock.now
         var state = botState.withLock { $0 }
         if state.fetchedAt == nil || now - state.fetchedAt! > Self.botStateLifetime {
-            let botID: UInt64
-            if let known = state.botUserID {
-                botID = known
-            } else {
-                botID = try await client.currentBotUser().id.rawValue
+            let knownBotID = state.botUserID
+            state = try await botStateLoad.run {
+                let botID = if let knownBotID { knownBotID } else { try await self.client.currentBotUser().id.rawValue }
+                let guildInfo = try await self.client.getGuild(guild: self.guild)
+                let member = try await self.client.getMember(guild: self.guild, user: Snowflake(botID))
+                let fresh = BotState(botUserID: botID, ownerID: guildInfo.ownerID?.rawValue,
+                                     botRoleIDs: Set(member?.roles.map(\.rawValue) ?? []), fetchedAt: ContinuousClock.now)
+                self.botState.withLock { $0 = fresh }
+                return fresh
             }
-            let guildInfo = try await client.getGuild(guild: guild)
-            let member = try await client.getMember(guild: guild, user: Snowflake(botID))
-            state = BotState(botUserID: botID, ownerID: guildInfo.ownerID?.rawValue,
-                             botRoleIDs: Set(member?.roles.map(\.rawValue) ?? []), fetchedAt: now)
-            botState.withLock { $0 = state }
         }
         if let owner = state.ownerID, owner == state.botUserID { return (Int.max, owner) }
         let positions = roles.filter { state.botRoleIDs.contains($0.id) }.map(\.position)
