@@ -1,4 +1,5 @@
 import Foundation
+import CeleryProtocol
 public import RedisClient
 
 /// Read-only and operator views of the broker state, for `status` and `dead-letters`.
@@ -73,9 +74,7 @@ public struct BrokerInspector: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.date(from: text) ?? Date(timeIntervalSince1970: 0)
+            return ISODate.parse(text) ?? Date(timeIntervalSince1970: 0)
         }
         var result: [StoredDeadLetter] = []
         for (n, _) in ids.enumerated() {

@@ -1,4 +1,5 @@
 public import Foundation
+import CeleryProtocol
 public import Logging
 public import RedisClient
 import Synchronization
@@ -52,7 +53,7 @@ public final class RedisBroker: Sendable {
     public func register(info: [String: String]) async throws(RedisError) {
         var object: [String: String] = info
         object["id"] = workerID
-        object["registered_at"] = ISO8601DateFormatter().string(from: Date())
+        object["registered_at"] = isoTimestamp(Date())
         let payload = Self.registrationJSON(object, keys: sourceKeys)
         _ = try await redis.pipeline([
             ["SET", RedisArgument(keys.alive(workerID)), "1", "PX", RedisArgument(leaseMilliseconds)],
@@ -276,7 +277,5 @@ public final class RedisBroker: Sendable {
 
 /// ISO-8601 in UTC with milliseconds, e.g. `2026-11-25T17:20:13.173Z`.
 public func isoTimestamp(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: date)
+    ISODate.formatMilliseconds(date)
 }

@@ -40,6 +40,18 @@ public enum ISODate {
         return text + "+00:00"
     }
 
+    /// UTC with milliseconds and `Z`, e.g. `2026-11-25T17:20:13.173Z` (timestamps of dead letters and
+    /// workers). Plain arithmetic: Foundation's ISO8601DateFormatter would load ICU (~8 MB resident).
+    public static func formatMilliseconds(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (days, milliOfDay) = floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        let secondOfDay = milliOfDay / 1000
+        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        return text + "." + pad(milliOfDay % 1000, 3) + "Z"
+    }
+
     /// The instant rounded to whole microseconds since the Unix epoch.
     public static func microseconds(of date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded())

@@ -63,4 +63,15 @@ import Testing
             #expect(ISODate.date(microseconds: ISODate.microseconds(of: date)) == date)
         }
     }
+
+    @Test func millisecondTimestampsMatchFoundationsFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for seconds in [0, 1_764_091_213.173, 951_782_400.999, 4_102_444_799.5, -86_400.25] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(ISODate.formatMilliseconds(date) == formatter.string(from: date), "\(seconds)")
+        }
+        #expect(ISODate.formatMilliseconds(Date(timeIntervalSince1970: 1_764_091_213.173)) == "2025-11-25T17:20:13.173Z")
+        #expect(ISODate.parse(ISODate.formatMilliseconds(Date(timeIntervalSince1970: 1_764_091_213.173))) != nil)
+    }
 }
