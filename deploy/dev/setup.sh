@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what discord-worker needs to build and test on Debian 12, and nothing that is already there:
-# the C libraries (hiredis, libcurl, sqlite3), redis-server, and a Python venv with Celery for the
+# the C libraries (hiredis, libcurl, sqlite3), redis-server, python3 with venv, and a Python venv with Celery for the
 # interop tests and the queue benchmark. The Swift 6 toolchain itself must be on PATH (swift.org).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
 need=()
-for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev redis-server redis-tools; do
+for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev redis-server redis-tools python3 python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -25,12 +25,7 @@ fi
 
 if [ ! -x "$repo/.venv/bin/python" ] || ! "$repo/.venv/bin/python" -c "import celery, redis" >/dev/null 2>&1; then
   echo "setup: creating $repo/.venv with celery[redis]==5.7.0"
-  if ! python3 -m venv "$repo/.venv" >/dev/null 2>&1; then
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$repo/.venv"
-  fi
+  python3 -m venv --clear "$repo/.venv"
   "$repo/.venv/bin/pip" install -q --disable-pip-version-check "celery[redis]==5.7.0"
 fi
 echo "setup: ok"
