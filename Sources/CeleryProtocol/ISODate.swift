@@ -41,7 +41,7 @@ public enum ISODate {
     }
 
     /// UTC with milliseconds and `Z`, e.g. `2026-11-25T17:20:13.173Z` (timestamps of dead letters and
-    /// workers). Plain arithmetic: Foundation's ISO8601DateFormatter would load ICU (~8 MB resident).
+    /// workers). Plain arithmetic: Foundation's ISO8601DateFormatter pulls ICU data in (megabytes resident).
     public static func formatMilliseconds(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let (days, milliOfDay) = floorDivide(milliseconds, 86_400_000)
