@@ -254,6 +254,14 @@ public final class DiscordSync: Sendable {
     func forgetMember(uid: UInt64) async {
         _ = try? await cache.command(["DEL", RedisArgument(options.memberCacheKey(uid: uid))])
     }
+
+    /// The user is not in the guild any more: forget the cached member and hand over to AA's delete path
+    /// (`discord.delete_user` with `notify_user=True`). The task itself ends with `None`, as AA's does.
+    func memberLeft(_ pk: Int64, uid: UInt64, logger: Logger) async throws -> TaskOutcome {
+        await forgetMember(uid: uid)
+        try await enqueueDeleteUser(pk, logger: logger)
+        return .success(.null)
+    }
 }
 
 /// A failure of the sync layer that is not a Discord API or database error.

@@ -86,8 +86,7 @@ extension DiscordSync {
             } else if let fetched = try await client.getMember(guild: guild, user: Snowflake(uid)) {
                 member = fetched
             } else {
-                try await enqueueDeleteUser(user.id, logger: logger)
-                return .success(.null)
+                return try await memberLeft(user.id, uid: uid, logger: logger)
             }
             var plan = RoleSync.plan(desiredNames: desired, guildRoles: roles, memberRoleIDs: member.roles.map(\.rawValue),
                                      reservedNames: reserved, botTopPosition: botTop, guildID: options.guildID)
@@ -109,9 +108,7 @@ extension DiscordSync {
                     ? try await client.removeMemberRole(guild: guild, user: Snowflake(uid), role: role)
                     : try await client.addMemberRole(guild: guild, user: Snowflake(uid), role: role)
                 guard isMember else {
-                    await forgetMember(uid: uid)
-                    try await enqueueDeleteUser(user.id, logger: logger)
-                    return .success(.null)
+                    return try await memberLeft(user.id, uid: uid, logger: logger)
                 }
                 var updated = member
                 updated.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
@@ -122,9 +119,7 @@ extension DiscordSync {
             }
             switch try await client.modifyMember(guild: guild, user: Snowflake(uid), roles: plan.sortedFinalRoleIDs.map { Snowflake($0) }) {
             case .notMember:
-                await forgetMember(uid: uid)
-                try await enqueueDeleteUser(user.id, logger: logger)
-                return .success(.null)
+                return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
                 if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
                 logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)"])
@@ -172,9 +167,7 @@ extension DiscordSync {
             }
             switch try await client.modifyMember(guild: guild, user: Snowflake(uid), nick: .some(nickname)) {
             case .notMember:
-                await forgetMember(uid: uid)
-                try await enqueueDeleteUser(user.id, logger: logger)
-                return .success(.null)
+                return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
                 if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
                 logger.info("nickname updated")
@@ -189,8 +182,7 @@ extension DiscordSync {
         await forLinkedUser(invocation) { user, link in
             let uid = UInt64(bitPattern: link.uid)
             guard let member = try await client.getMember(guild: guild, user: Snowflake(uid)), let discordUser = member.user else {
-                try await enqueueDeleteUser(user.id, logger: invocation.logger)
-                return .success(.null)
+                return try await memberLeft(user.id, uid: uid, logger: invocation.logger)
             }
             let discriminator = discordUser.discriminator ?? "0"
             if discordUser.username != link.username || discriminator != link.discriminator {
