@@ -282,6 +282,10 @@ extension DiscordSync {
         await storeMembers(final.synced)
         for pk in Set(final.failedGroups).sorted() { _ = try? await enqueue("discord.update_groups", args: [.int(pk)]) }
         for pk in Set(final.failedNicks).sorted() { _ = try? await enqueue("discord.update_nickname", args: [.int(pk)]) }
+        // Stop the periodic reporter and wait for it: a report it is writing must not land after (and
+        // overwrite) the final one.
+        reporter.cancel()
+        await reporter.value
         await report(true)
         let elapsed = Date().timeIntervalSince(started)
         logger.info("bulk sync finished", metadata: [
