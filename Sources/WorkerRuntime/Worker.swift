@@ -1,6 +1,6 @@
 public import Broker
 import CeleryProtocol
-import Foundation
+public import Foundation
 public import Logging
 import PythonCompat
 public import RedisClient
@@ -19,17 +19,22 @@ public final class Worker: Sendable {
     private let state = Mutex(State())
     private let slotFreed: AsyncStream<Void>
     private let slotFreedContinuation: AsyncStream<Void>.Continuation
+    private let observers: [any TaskObserver]
 
     struct State {
         var stopping = false
         var running = 0
         var processed = 0
+        /// Tasks whose handler runs now, by delivery tag, with the time their handler started.
+        var active: [String: (task: ObservedTask, started: Date)] = [:]
     }
 
-    public init(options: WorkerOptions, registry: TaskRegistry, brokerURL: RedisURL, logger: Logger) {
+    public init(options: WorkerOptions, registry: TaskRegistry, brokerURL: RedisURL, logger: Logger,
+                observers: [any TaskObserver] = []) {
         self.options = options
         self.registry = registry
         self.logger = logger
+        self.observers = observers
         let sources = KombuKeys.consumeOrder(queues: options.queues)
         self.broker = RedisBroker(url: brokerURL, workerID: options.workerID, sourceKeys: sources, lease: options.lease, logger: logger)
         self.cache = options.cacheURL.map { RedisClient(url: $0, name: "cache") }
@@ -48,6 +53,14 @@ public final class Worker: Sendable {
 
     /// Messages processed so far by this process.
     public var processedCount: Int { state.withLock { $0.processed } }
+
+    /// Tasks whose handler is running now, oldest first, with the time each started (`inspect active`).
+    public var activeTasks: [(task: ObservedTask, started: Date)] {
+        state.withLock { Array($0.active.values) }.sorted { $0.started < $1.started }
+    }
+
+    /// True once `requestStop()` was called (readiness probes).
+    public var isShuttingDown: Bool { isStopping }
 
     /// Runs until `requestStop()` (or, with `exitWhenIdle`, until nothing is queued, delayed or in flight).
     public func run() async throws {
@@ -202,8 +215,14 @@ public final class Worker: Sendable {
             let letter = DeadLetter(id: UUID4.make(), task: "", reason: error.reason, queue: queue, key: delivery.sourceKey)
             logger.warning("undecodable message dead-lettered", metadata: [LogKey.reason: "\(error.reason)", LogKey.queue: "\(queue)"])
             await settle(delivery, .ack.deadLettering(letter))
+            for observer in observers { observer.taskRejected(nil, reason: error.reason) }
             return
         }
+        let observed = ObservedTask(
+            id: message.id, name: message.task, args: message.args, kwargs: message.kwargs, retries: message.retries,
+            queue: message.queue, sourceKey: delivery.sourceKey, eta: message.eta, expires: message.expires,
+            rootID: message.rootID, parentID: message.parentID, received: now)
+        for observer in observers { observer.taskReceived(observed) }
         var log = logger
         log[metadataKey: LogKey.taskID] = "\(message.id)"
         log[metadataKey: LogKey.task] = "\(message.task)"
@@ -212,6 +231,7 @@ public final class Worker: Sendable {
             log.info("task expired; not run", metadata: [LogKey.outcome: "expired"])
             await deadLetter(delivery, message, reason: "expired", logger: log)
             await storeResult(message, ResultMeta.revoked(taskID: message.id, reason: "expired", dateDone: now))
+            for observer in observers { observer.taskRevoked(observed, reason: "expired", expired: true) }
             return
         }
         if let eta = message.eta, eta.timeIntervalSince(now) > 0.002 {
@@ -224,6 +244,7 @@ public final class Worker: Sendable {
             log.warning("unknown task dead-lettered", metadata: [LogKey.outcome: "unknown task"])
             await deadLetter(delivery, message, reason: "unknown task '\(message.task)'", logger: log)
             await storeResult(message, ResultMeta.notRegistered(taskID: message.id, task: message.task, dateDone: now))
+            for observer in observers { observer.taskRejected(observed, reason: "unknown task") }
             return
         }
         let arguments: [String: JSONValue]
@@ -232,6 +253,8 @@ public final class Worker: Sendable {
                                           function: message.task.split(separator: ".").last.map(String.init))
         } catch {
             await finishWithFailure(delivery, message, definition, reason: "bad arguments: \(error.message)", logger: log)
+            // Celery raises the TypeError inside the task: a failure (task-failed, signal task_failure).
+            for observer in observers { observer.taskFinished(observed, outcome: .failed(reason: "bad arguments: \(error.message)"), runtime: .zero) }
             return
         }
 
@@ -254,6 +277,8 @@ public final class Worker: Sendable {
         }
 
         let started = ContinuousClock.now
+        state.withLock { $0.active[delivery.tag] = (observed, Date()) }
+        for observer in observers { observer.taskStarted(observed) }
         let invocation = TaskInvocation(id: message.id, name: message.task, arguments: arguments, retries: message.retries,
                                         logger: log, progress: BulkProgressReporter(redis: broker.connection, keys: broker.keys))
         let outcome: TaskOutcome
@@ -266,6 +291,17 @@ public final class Worker: Sendable {
             _ = try? await broker.connection.eval(Self.releaseLock, keys: [RedisArgument(userLock.key)], args: [RedisArgument(userLock.token)])
         }
         let elapsed = ContinuousClock.now - started
+        state.withLock { _ = $0.active.removeValue(forKey: delivery.tag) }
+        let observedOutcome: ObservedOutcome
+        switch outcome {
+        case .success(let value): observedOutcome = .succeeded(result: value)
+        case .failure(let reason): observedOutcome = .failed(reason: reason)
+        case .retry(_, let reason, let counts):
+            observedOutcome = !counts ? .postponed(reason: reason)
+                : message.retries >= options.maxRetries ? .failed(reason: "gave up after \(message.retries) retries: \(reason)")
+                : .retried(reason: reason)
+        }
+        for observer in observers { observer.taskFinished(observed, outcome: observedOutcome, runtime: elapsed) }
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         log[metadataKey: LogKey.durationMS] = "\(ms)"
 
