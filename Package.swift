@@ -32,6 +32,7 @@ let package = Package(
         // C libraries (system packages), wrapped by exactly one Swift target each.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
 
         // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr().
         .target(name: "PythonCompat", swiftSettings: swiftSettings),
@@ -45,6 +46,12 @@ let package = Package(
         // The only owner of libcurl.
         .target(name: "CurlHTTP", dependencies: [
             "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+
+        // The only owner of MariaDB Connector/C: sessions, pool, reconnects.
+        .target(name: "MariaDBClient", dependencies: [
+            "CMariaDB",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -109,7 +116,7 @@ let package = Package(
 
         // Launchers for redis-server and the sandbox, fixture loading, AA database builder.
         .target(name: "TestSupport", dependencies: [
-            "RedisClient", "HostDatabase", "DiscordSandbox",
+            "RedisClient", "HostDatabase", "DiscordSandbox", "MariaDBClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -117,6 +124,9 @@ let package = Package(
         .testTarget(name: "PythonCompatTests", dependencies: ["PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryProtocolTests", dependencies: ["CeleryProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MariaDBClientTests", dependencies: [
+            "MariaDBClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordSandboxTests", dependencies: [
