@@ -3,7 +3,8 @@
 //
 // Layers, C at the leaves:
 //   discord-worker (exe) → DiscordWorkerCLI → WorkerRuntime, DiscordTasks
-//   DiscordTasks → DiscordAPI, HostDatabase, WorkerRuntime
+//   DiscordTasks → DiscordAPI, HostDatabase (protocol only), WorkerRuntime
+//   DiscordWorkerCLI → HostDatabaseSQLite → GRDB; HostDatabaseMariaDB → MariaDBClient → CMariaDB
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
@@ -70,9 +71,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
-        // Alliance Auth's own database (SQLite through GRDB).
-        .target(name: "HostDatabase", dependencies: [
+        // Alliance Auth's own database: the protocol, its models, DATABASE_URL, errors (no backend).
+        .target(name: "HostDatabase", swiftSettings: swiftSettings),
+        // The SQLite backend (GRDB).
+        .target(name: "HostDatabaseSQLite", dependencies: [
+            "HostDatabase",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        // The MariaDB/MySQL backend (MariaDBClient).
+        .target(name: "HostDatabaseMariaDB", dependencies: [
+            "HostDatabase", "MariaDBClient",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -90,8 +99,8 @@ let package = Package(
 
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
-            "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "Broker", "CeleryProtocol",
-            "RedisClient", "PythonCompat",
+            "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -109,7 +118,7 @@ let package = Package(
 
         // Benchmark harness (not a test).
         .executableTarget(name: "discord-bench", dependencies: [
-            "TestSupport", "RedisClient", "HostDatabase", "DiscordTasks", "DiscordAPI", "DiscordSandbox", "CeleryProtocol",
+            "TestSupport", "RedisClient", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB", "DiscordTasks", "DiscordAPI", "DiscordSandbox", "CeleryProtocol",
             "PythonCompat", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
@@ -133,9 +142,11 @@ let package = Package(
             "DiscordSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "HostDatabaseTests", dependencies: ["HostDatabase", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HostDatabaseTests", dependencies: [
+            "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB", "MariaDBClient", "TestSupport",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordTasksTests", dependencies: [
-            "DiscordTasks", "TestSupport", "DiscordAPI", "DiscordSandbox", "HostDatabase", "CeleryProtocol", "PythonCompat",
+            "DiscordTasks", "TestSupport", "DiscordAPI", "DiscordSandbox", "HostDatabase", "HostDatabaseSQLite", "CeleryProtocol", "PythonCompat",
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),

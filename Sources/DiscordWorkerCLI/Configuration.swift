@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
     public var brokerURL: RedisURL
     public var cacheURL: RedisURL
     public var databaseURL = "sqlite:///allianceauth.db"
+    /// `DISCORD_WORKER_DB_POOL`: at most this many MariaDB/MySQL connections per worker process.
+    public var databasePoolSize = 4
     public var queues = ["services"]
     public var concurrency = 16
     public var leaseSeconds = 30
@@ -124,7 +126,7 @@ public struct Configuration: Sendable {
             readTimeoutSeconds = numbers.count == 2 ? numbers[1] : numbers[0]
         }
         if let raw = value("DATABASE_URL") {
-            guard raw.hasPrefix("sqlite://") || raw.hasPrefix("mysql://") else {
+            guard raw.hasPrefix("sqlite://") || raw.hasPrefix("mysql://") || raw.hasPrefix("mariadb://") else {
                 throw fail("DATABASE_URL", "must be sqlite:///relative.db, sqlite:////absolute.db or mysql://user:pass@host:3306/name")
             }
             databaseURL = raw
@@ -137,6 +139,7 @@ public struct Configuration: Sendable {
             queues = names
         }
         concurrency = try integer("DISCORD_WORKER_CONCURRENCY", 1...512) ?? concurrency
+        databasePoolSize = try integer("DISCORD_WORKER_DB_POOL", 1...256) ?? databasePoolSize
         leaseSeconds = try integer("DISCORD_WORKER_LEASE_SECONDS", 2...3600) ?? leaseSeconds
         if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -21,7 +21,8 @@ enum TaskWiring {
         }
         let database: any HostDatabase
         do {
-            database = try HostDatabaseFactory.open(databaseURL, logger: logger)
+            database = try await HostDatabaseFactory.open(
+                databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         } catch {
             throw ConfigurationError(variable: "DATABASE_URL", problem: "cannot be opened: \(error)")
         }

@@ -6,7 +6,9 @@ import Foundation
 /// - `sqlite:///relative/path.db`: a path relative to the working directory at parse time,
 /// - `sqlite:////absolute/path.db`: an absolute path,
 /// - `mysql://user:password@host:3306/name` (also `mariadb://`): user and password percent-decoded,
-///   port 3306 when omitted, query items kept as `options`.
+///   port 3306 when omitted; query options `socket=/path`, `ssl-mode=DISABLED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY`,
+///   `ssl-ca=`, `ssl-cert=`, `ssl-key=` (paths) and `charset=utf8mb4` (the only charset: it is always used).
+///   Any other option is an error, so a typo never goes unnoticed.
 ///
 /// `description` never shows the password.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -97,11 +99,54 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible, CustomD
         }
         var options: [String: String] = [:]
         for item in components.queryItems ?? [] {
+            guard options[item.name] == nil else { throw invalid(original, "option '\(item.name)' given twice") }
             options[item.name] = item.value ?? ""
         }
-        return MySQLEndpoint(
+        var endpoint = MySQLEndpoint(
             user: user, password: components.password.map(DatabasePassword.init), host: host, port: port,
             database: name, options: options)
+        for (key, value) in options {
+            switch key {
+            case "socket":
+                guard value.hasPrefix("/") else { throw invalid(original, "socket must be an absolute path") }
+                endpoint.socket = value
+            case "ssl-mode", "ssl_mode", "sslmode":
+                guard let mode = MySQLTLSMode(rawValue: value.uppercased()) else {
+                    throw invalid(
+                        original,
+                        "ssl-mode '\(value)' is not one of " + MySQLTLSMode.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                endpoint.tlsMode = mode
+            case "ssl-ca", "ssl_ca":
+                endpoint.sslCA = try path(value, key, original)
+            case "ssl-cert", "ssl_cert":
+                endpoint.sslCert = try path(value, key, original)
+            case "ssl-key", "ssl_key":
+                endpoint.sslKey = try path(value, key, original)
+            case "charset":
+                guard value.lowercased() == "utf8mb4" else {
+                    throw invalid(original, "charset '\(value)': only utf8mb4 is supported (Alliance Auth's setting)")
+                }
+            default:
+                throw invalid(
+                    original, "unknown option '\(key)' (known: socket, ssl-mode, ssl-ca, ssl-cert, ssl-key, charset)")
+            }
+        }
+        if endpoint.tlsMode == nil, endpoint.sslCA != nil || endpoint.sslCert != nil || endpoint.sslKey != nil {
+            endpoint.tlsMode = endpoint.sslCA != nil ? .verifyCA : .required
+        }
+        if endpoint.tlsMode == .verifyCA || endpoint.tlsMode == .verifyIdentity, endpoint.sslCA == nil {
+            throw invalid(original, "ssl-mode \(endpoint.tlsMode!.rawValue) needs ssl-ca=/path/to/ca.pem")
+        }
+        if (endpoint.sslCert == nil) != (endpoint.sslKey == nil) {
+            throw invalid(original, "ssl-cert and ssl-key go together")
+        }
+        return endpoint
+    }
+
+    private static func path(_ value: String, _ key: String, _ original: String) throws -> String {
+        guard !value.isEmpty else { throw invalid(original, "\(key) needs a file path") }
+        return value
     }
 
     private static func invalid(_ original: String, _ reason: String) -> HostDatabaseError {
@@ -129,8 +174,15 @@ public struct MySQLEndpoint: Sendable, Equatable, CustomStringConvertible, Custo
     public var host: String
     public var port: Int
     public var database: String
-    /// Query items of the URL, e.g. `charset=utf8mb4`.
+    /// Query items of the URL, as given.
     public var options: [String: String]
+    /// `socket=`: a unix socket path used instead of TCP.
+    public var socket: String?
+    /// `ssl-mode=`; nil: DISABLED, unless `ssl-ca`/`ssl-cert` are given (then VERIFY_CA / REQUIRED).
+    public var tlsMode: MySQLTLSMode?
+    public var sslCA: String?
+    public var sslCert: String?
+    public var sslKey: String?
 
     public init(
         user: String, password: DatabasePassword?, host: String, port: Int = 3306, database: String,
@@ -148,10 +200,19 @@ public struct MySQLEndpoint: Sendable, Equatable, CustomStringConvertible, Custo
         let credentials = user + (password == nil ? "" : ":<redacted>")
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "mysql://\(credentials)@\(hostPart):\(port)/\(database)"
+            + (socket.map { "?socket=\($0)" } ?? "")
     }
 
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+/// TLS use of a MySQL/MariaDB connection, named as MySQL's `--ssl-mode`.
+public enum MySQLTLSMode: String, Sendable, Equatable, CaseIterable {
+    case disabled = "DISABLED"
+    case required = "REQUIRED"
+    case verifyCA = "VERIFY_CA"
+    case verifyIdentity = "VERIFY_IDENTITY"
 }
 
 /// A database password: use `value` to connect; printing shows `<redacted>`.

@@ -4,8 +4,16 @@ public import Foundation
 ///
 /// Per-user reads serve the single-user tasks; `linkedUsers(pks:)` serves the bulk tasks with a
 /// handful of set-based queries (no query per user). Every method throws `HostDatabaseError`
-/// (or `CancellationError`). Implementations: `SQLiteHostDatabase`; MariaDB next.
+/// (or `CancellationError`). Implementations: `SQLiteHostDatabase` (module HostDatabaseSQLite) and
+/// `MariaDBHostDatabase` (module HostDatabaseMariaDB); the CLI's `HostDatabaseFactory` picks one by URL.
 public protocol HostDatabase: Sendable {
+    /// A cheap round trip proving the database answers (for readiness checks). Throws
+    /// `HostDatabaseError` (code `.unavailable` when the server cannot be reached).
+    func ping() async throws
+
+    /// Closes connections (MariaDB's pool; nothing for SQLite). The database is not used afterwards.
+    func close() async
+
     /// `auth_user` by pk; nil when there is no such user (AA's task fails on that).
     func user(pk: Int64) async throws -> AAUser?
 

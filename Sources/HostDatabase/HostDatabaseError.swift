@@ -20,6 +20,11 @@ public struct HostDatabaseError: Error, Sendable, CustomStringConvertible {
         case queryFailed
         /// A row holds a value the schema does not allow (e.g. NULL in a NOT NULL column).
         case unexpectedValue
+        /// The database server cannot be reached or the connection broke (restart, failover,
+        /// network). Transient: tasks wait, uncounted, as for a Redis outage.
+        case unavailable
+        /// The server refused the account: wrong user/password, or missing privileges.
+        case accessDenied
     }
 
     public let code: Code
@@ -34,8 +39,9 @@ public struct HostDatabaseError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    /// True for failures worth retrying later (another process held the database lock).
-    public var isTransient: Bool { code == .busy }
+    /// True for failures worth retrying later (another process held the database lock, the
+    /// database server is unreachable).
+    public var isTransient: Bool { code == .busy || code == .unavailable }
 
     public var description: String {
         var text = "HostDatabaseError.\(code.rawValue): \(context)"

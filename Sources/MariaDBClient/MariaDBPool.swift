@@ -22,9 +22,9 @@ public import Logging
 /// server cannot be reached at all, the error (kind `.connectionLost`, phase `.connect`) goes to
 /// the caller at once: waiting is the task layer's job.
 public actor MariaDBPool {
-    public let configuration: MariaDBConfiguration
-    public let size: Int
-    public let maxAttempts: Int
+    public nonisolated let configuration: MariaDBConfiguration
+    public nonisolated let size: Int
+    public nonisolated let maxAttempts: Int
     private let logger: Logger
     private var idle: [MariaDBConnection] = []
     private var created = 0

@@ -7,6 +7,7 @@ import DiscordSandbox
 import DiscordTasks
 import Foundation
 import HostDatabase
+import HostDatabaseSQLite
 
 /// What one linked user's Discord member should look like after a sync.
 struct DesiredMember: Sendable {

@@ -4,6 +4,7 @@ import DiscordSandbox
 @testable import DiscordTasks
 import Foundation
 import HostDatabase
+import HostDatabaseSQLite
 import Logging
 import PythonCompat
 import RedisClient

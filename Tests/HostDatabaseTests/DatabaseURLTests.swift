@@ -1,5 +1,6 @@
 import Foundation
 import HostDatabase
+import HostDatabaseSQLite
 import Testing
 
 @Suite struct DatabaseURLTests {
@@ -93,12 +94,54 @@ import Testing
         #expect(url.description == "mysql://aa@[::1]:3307/aa")
     }
 
-    @Test func openingAMySQLURLSaysItIsNotBuiltYet() throws {
-        let url = try DatabaseURL(parsing: "mysql://aa:hunter2@127.0.0.1:3306/aa")
-        let error = #expect(throws: HostDatabaseError.self) { try HostDatabaseFactory.open(url) }
-        #expect(error?.code == .unsupportedBackend)
-        #expect(error?.description.contains("MySQL/MariaDB support is not built yet") == true)
+    @Test func mysqlPasswordNeedingEscapesIsDecoded() throws {
+        let url = try DatabaseURL(parsing: "mysql://aa%2Bworker:p%40ss%3Aw%2Frd%25@db:3306/alliance_auth")
+        guard case .mysql(let endpoint) = url.backend else { Issue.record("expected mysql"); return }
+        #expect(endpoint.user == "aa+worker")
+        #expect(endpoint.password?.value == "p@ss:w/rd%")
+        #expect(url.description == "mysql://aa+worker:<redacted>@db:3306/alliance_auth")
+    }
+
+    @Test func mysqlSocketAndTLSOptions() throws {
+        let socket = try DatabaseURL(parsing: "mysql://aa:pw@localhost/alliance_auth?socket=/run/mysqld/mysqld.sock")
+        guard case .mysql(let local) = socket.backend else { Issue.record("expected mysql"); return }
+        #expect(local.socket == "/run/mysqld/mysqld.sock")
+        #expect(local.port == 3306)
+        #expect(local.tlsMode == nil)
+        #expect(socket.description == "mysql://aa:<redacted>@localhost:3306/alliance_auth?socket=/run/mysqld/mysqld.sock")
+
+        let tls = try DatabaseURL(parsing:
+            "mariadb://aa:pw@db.example/aa?ssl-mode=verify_identity&ssl-ca=/etc/ca.pem&ssl-cert=/etc/c.pem&ssl-key=/etc/k.pem&charset=utf8mb4")
+        guard case .mysql(let remote) = tls.backend else { Issue.record("expected mysql"); return }
+        #expect(remote.tlsMode == .verifyIdentity)
+        #expect(remote.sslCA == "/etc/ca.pem")
+        #expect(remote.sslCert == "/etc/c.pem")
+        #expect(remote.sslKey == "/etc/k.pem")
+
+        for (text, mode) in [("ssl-mode=REQUIRED", MySQLTLSMode.required), ("ssl-mode=DISABLED", .disabled),
+                             ("ssl-ca=/ca.pem", .verifyCA), ("ssl-mode=VERIFY_CA&ssl-ca=/ca.pem", .verifyCA)] {
+            guard case .mysql(let endpoint) = try DatabaseURL(parsing: "mysql://aa:pw@h/aa?" + text).backend else {
+                Issue.record("expected mysql"); return
+            }
+            #expect(endpoint.tlsMode == mode, "\(text)")
+        }
+    }
+
+    @Test(arguments: [
+        ("mysql://u:hunter2@h/db?ssl-mode=MAYBE", "ssl-mode 'MAYBE'"),
+        ("mysql://u:hunter2@h/db?ssl-mode=VERIFY_CA", "needs ssl-ca"),
+        ("mysql://u:hunter2@h/db?ssl-cert=/c.pem", "go together"),
+        ("mysql://u:hunter2@h/db?socket=relative.sock", "absolute path"),
+        ("mysql://u:hunter2@h/db?charset=latin1", "only utf8mb4"),
+        ("mysql://u:hunter2@h/db?sslmode=REQUIRED&ssl-mode=REQUIRED&x=1", "unknown option 'x'"),
+        ("mysql://u:hunter2@h/db?socket=/a&socket=/b", "given twice"),
+    ])
+    func badMySQLOptionsAreOneLineErrorsWithoutThePassword(_ text: String, _ expected: String) {
+        let error = #expect(throws: HostDatabaseError.self) { try DatabaseURL(parsing: text) }
+        #expect(error?.description.contains(expected) == true, "\(String(describing: error))")
+        #expect(error?.description.contains("DATABASE_URL") == true)
         #expect(error?.description.contains("hunter2") == false)
+        #expect(error?.description.contains("\n") == false)
     }
 
     private func dumped(_ value: some Any) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import HostDatabase
+import HostDatabaseSQLite
 import Testing
 import TestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import HostDatabase
+import HostDatabaseSQLite
 import TestSupport
 
 /// A fresh AA database from the real schema in its own temporary directory, removed afterwards.

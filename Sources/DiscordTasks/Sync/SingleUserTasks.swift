@@ -36,6 +36,10 @@ extension DiscordSync {
             if error.isRetryable { return .retryAfterError(error.description) }
             logger.error("Discord refused the request", metadata: ["error": "\(error)"])
             return .failure(reason: error.description)
+        case let error as HostDatabaseError where error.code == .unavailable:
+            // The database server is restarting or unreachable (the pool reconnects): wait, uncounted,
+            // as for a Redis outage.
+            return .retry(after: .seconds(5), reason: "database: \(error)", countsAsRetry: false)
         case let error as HostDatabaseError:
             return .retryAfterError("database: \(error)")
         case let error as RedisError where error.isConnectionError:

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+public import HostDatabase
 public import Logging
 
 /// `HostDatabase` on Alliance Auth's SQLite file, through GRDB.
@@ -78,6 +79,12 @@ public final class SQLiteHostDatabase: HostDatabase {
     }
 
     // MARK: - Reads
+
+    public func ping() async throws {
+        _ = try await read("ping") { db in try Int64.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func close() async {}
 
     public func user(pk: Int64) async throws -> AAUser? {
         try await read("user user_pk=\(pk)") { db in

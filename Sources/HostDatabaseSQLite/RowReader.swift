@@ -1,4 +1,5 @@
 import GRDB
+import HostDatabase
 
 /// Reads columns of a GRDB `Row` without GRDB's conversion traps: a NULL or a value of the wrong
 /// type in a required column becomes a `HostDatabaseError`, never a crash.

@@ -1,4 +1,5 @@
 import GRDB
+import HostDatabase
 
 /// The set-based reads behind `syncProfile(userPK:)` and `linkedUsers(pks:)`: one query for users
 /// with link, profile, state and main character, one for group names, one for the (tiny) nickname
