@@ -1,16 +1,20 @@
 public import Foundation
 import GRDB
 public import HostDatabase
+import MariaDBClient
+import Synchronization
 
 /// A main character to give a user; the same fields `HostDatabase` reads back.
 public typealias EveCharacterSpec = EveCharacter
 
-/// Builds Alliance Auth 5.5 SQLite databases for tests, the demo and the benchmark, from AA's real
-/// schema (`Fixtures/allianceauth/schema_sqlite.sql`), with AA's reference states seeded:
+/// Builds Alliance Auth 5.5 databases for tests, the demo and the benchmark, on SQLite from AA's
+/// real schema (`Fixtures/allianceauth/schema_sqlite.sql`) or on MariaDB (a `MariaDBAADatabase`,
+/// created from `schema_mysql.sql`), with AA's reference states seeded:
 /// Guest (id 1, priority 0, public), Blue (2, 50), Member (3, 100).
 ///
-/// Methods are synchronous (small SQLite writes for test set-up); rows are written the way Django
-/// writes them (booleans 0/1, naive UTC datetime text).
+/// Methods are synchronous (small writes for test set-up, blocking the caller: test code only);
+/// rows are written the way Django writes them (booleans 0/1, naive UTC datetimes). The same SQL
+/// runs on both backends; `generate` uses multi-row INSERTs on MariaDB.
 public final class AADatabaseBuilder: Sendable {
     public struct BuilderError: Error, CustomStringConvertible {
         public let description: String
@@ -57,9 +61,29 @@ public final class AADatabaseBuilder: Sendable {
             .appendingPathComponent("Fixtures/allianceauth/schema_sqlite.sql").path
     }
 
-    /// The database file.
+    /// The database file (SQLite); for MariaDB the database's name.
     public let path: String
-    private let queue: DatabaseQueue
+    /// The `DATABASE_URL` the worker uses for this database.
+    public let databaseURL: String
+    private let store: Store
+    /// The MariaDB database, when the builder fills one.
+    public let mariaDB: MariaDBAADatabase?
+
+    /// Creates a builder on an (empty) AA database on MariaDB and seeds the reference states.
+    public init(mariaDB: MariaDBAADatabase) throws {
+        path = mariaDB.name
+        databaseURL = mariaDB.url()
+        self.mariaDB = mariaDB
+        let session = try MariaDBSession(mariaDB.server.rootConfiguration(database: mariaDB.name))
+        try session.execute(text: "SET FOREIGN_KEY_CHECKS = 0")  // as SQLite's deferred keys: tests may write odd rows
+        store = .mariaDB(LockedSession(session))
+        try seedStates()
+    }
+
+    /// A new AA database on the shared test `mariadbd` (see `MariaDBServerProcess.shared()`).
+    public static func mariaDB() async throws -> AADatabaseBuilder {
+        try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: try await MariaDBServerProcess.shared()))
+    }
 
     /// Creates a new database at `path` from AA's schema and seeds the reference states.
     /// An existing file is an error unless `replacingExisting` (never point this at a real AA database).
@@ -78,13 +102,20 @@ public final class AADatabaseBuilder: Sendable {
             throw BuilderError(description: "AADatabaseBuilder: cannot read the schema at \(schemaFile)")
         }
         self.path = path
-        queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: schema)
+        databaseURL = "sqlite:///" + path
+        mariaDB = nil
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: schema) }
+        store = .sqlite(queue)
+        try seedStates()
+    }
+
+    private func seedStates() throws {
+        try write { db in
             for (name, id, priority, isPublic) in [("Guest", 1, 0, 1), ("Blue", 2, 50, 0), ("Member", 3, 100, 0)] {
-                try db.execute(
-                    sql: "INSERT INTO authentication_state (id, name, priority, public) VALUES (?, ?, ?, ?)",
-                    arguments: [id, name, priority, isPublic])
+                _ = try db.execute(
+                    "INSERT INTO authentication_state (id, name, priority, public) VALUES (?, ?, ?, ?)",
+                    [.int(Int64(id)), .text(name), .int(Int64(priority)), .int(Int64(isPublic))])
             }
         }
     }
@@ -94,28 +125,27 @@ public final class AADatabaseBuilder: Sendable {
     /// Adds a state (beyond the three seeded ones); returns its id.
     @discardableResult
     public func addState(name: String, priority: Int, isPublic: Bool = false) throws -> Int64 {
-        try queue.write { db in
+        try write { db in
             try db.execute(
-                sql: "INSERT INTO authentication_state (name, priority, public) VALUES (?, ?, ?)",
-                arguments: [name, priority, isPublic ? 1 : 0])
-            return db.lastInsertedRowID
+                "INSERT INTO authentication_state (name, priority, public) VALUES (?, ?, ?)",
+                [.text(name), .int(Int64(priority)), .int(isPublic ? 1 : 0)])
         }
     }
 
     /// Returns the id of the group with this name, creating it when needed.
     @discardableResult
     public func addGroup(_ name: String) throws -> Int64 {
-        try queue.write { db in try Self.groupID(db, name) }
+        try write { db in try Self.groupID(db, name) }
     }
 
     public func addReservedGroupName(_ name: String, reason: String = "test", createdBy: String = "test") throws {
-        try queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO groupmanagement_reservedgroupname (name, reason, created_by, created_at)
-                    VALUES (?, ?, ?, ?)
-                    """,
-                arguments: [name, reason, createdBy, Self.fixedTimestamp])
+        try write { db in
+            _ = try db.execute(
+                """
+                INSERT INTO groupmanagement_reservedgroupname (name, reason, created_by, created_at)
+                VALUES (?, ?, ?, ?)
+                """,
+                [.text(name), .text(reason), .text(createdBy), .text(Self.fixedTimestamp)])
         }
     }
 
@@ -124,15 +154,14 @@ public final class AADatabaseBuilder: Sendable {
     public func addNameFormat(
         format: String, states: [String], serviceName: String = "discord", defaultToUsername: Bool = true
     ) throws -> Int64 {
-        try queue.write { db in
-            try db.execute(
-                sql: "INSERT INTO services_nameformatconfig (service_name, default_to_username, format) VALUES (?, ?, ?)",
-                arguments: [serviceName, defaultToUsername ? 1 : 0, format])
-            let configID = db.lastInsertedRowID
+        try write { db in
+            let configID = try db.execute(
+                "INSERT INTO services_nameformatconfig (service_name, default_to_username, format) VALUES (?, ?, ?)",
+                [.text(serviceName), .int(defaultToUsername ? 1 : 0), .text(format)])
             for state in states {
-                try db.execute(
-                    sql: "INSERT INTO services_nameformatconfig_states (nameformatconfig_id, state_id) VALUES (?, ?)",
-                    arguments: [configID, try Self.stateID(db, state)])
+                _ = try db.execute(
+                    "INSERT INTO services_nameformatconfig_states (nameformatconfig_id, state_id) VALUES (?, ?)",
+                    [.int(configID), .int(try Self.stateID(db, state))])
             }
             return configID
         }
@@ -146,27 +175,24 @@ public final class AADatabaseBuilder: Sendable {
         discordUID: Int64? = nil, discordUsername: String? = nil, discriminator: String = "0",
         activated: Date? = Date(timeIntervalSince1970: 1_717_243_200.123456)
     ) throws -> Int64 {
-        try queue.write { db in
+        try write { db in
             let stateID = try Self.stateID(db, state)
-            try db.execute(sql: Self.insertUserSQL, arguments: [username, Self.fixedTimestamp])
-            let pk = db.lastInsertedRowID
+            let pk = try db.execute(Self.insertUserSQL, [.text(username), .text(Self.fixedTimestamp)])
             var mainID: Int64?
             if let main {
-                try db.execute(sql: Self.insertCharacterSQL, arguments: Self.characterArguments(main))
-                mainID = db.lastInsertedRowID
+                mainID = try db.execute(Self.insertCharacterSQL, Self.characterArguments(main))
             }
-            try db.execute(sql: Self.insertProfileSQL, arguments: [mainID, stateID, pk])
+            _ = try db.execute(Self.insertProfileSQL, [mainID.mariaDBValue, .int(stateID), .int(pk)])
             for group in groups {
-                try db.execute(
-                    sql: "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?)",
-                    arguments: [pk, try Self.groupID(db, group)])
+                _ = try db.execute(
+                    "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?)", [.int(pk), .int(try Self.groupID(db, group))])
             }
             if let discordUID {
-                try db.execute(
-                    sql: Self.insertLinkSQL,
-                    arguments: [
-                        pk, discordUID, activated.map(DjangoDateTime.format), discriminator,
-                        discordUsername ?? username,
+                _ = try db.execute(
+                    Self.insertLinkSQL,
+                    [
+                        .int(pk), .int(discordUID), activated.map(DjangoDateTime.format).mariaDBValue, .text(discriminator),
+                        .text(discordUsername ?? username),
                     ])
             }
             return pk
@@ -179,19 +205,20 @@ public final class AADatabaseBuilder: Sendable {
         userPK: Int64, timestamp: Date, title: String = "Old news", message: String = "Something happened.",
         level: String = "info", viewed: Bool = false
     ) throws -> Int64 {
-        try queue.write { db in
+        try write { db in
             try db.execute(
-                sql: """
-                    INSERT INTO notifications_notification (user_id, level, title, message, timestamp, viewed)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [userPK, level, title, message, DjangoDateTime.format(timestamp), viewed ? 1 : 0])
-            return db.lastInsertedRowID
+                """
+                INSERT INTO notifications_notification (user_id, level, title, message, timestamp, viewed)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [.int(userPK), .text(level), .text(title), .text(message), .text(DjangoDateTime.format(timestamp)),
+                 .int(viewed ? 1 : 0)])
         }
     }
 
     /// Switches the file to WAL mode (to test that mode; AA's default is a rollback journal).
     public func enableWAL() throws {
+        guard case .sqlite(let queue) = store else { throw BuilderError(description: "enableWAL: SQLite only") }
         try queue.writeWithoutTransaction { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
         }
@@ -200,39 +227,40 @@ public final class AADatabaseBuilder: Sendable {
     /// Takes SQLite's exclusive lock on the file from a separate connection, as a busy AA web
     /// process would, until `release()` is called.
     public func lockExclusively() throws -> AADatabaseLock {
-        try AADatabaseLock(path: path)
+        guard case .sqlite = store else { throw BuilderError(description: "lockExclusively: SQLite only") }
+        return try AADatabaseLock(path: path)
     }
 
     // MARK: - Inspection
 
     /// The user's notifications, newest first (by timestamp, then id).
     public func notifications(userPK: Int64) throws -> [StoredNotification] {
-        try queue.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, user_id, level, title, message, timestamp, viewed FROM notifications_notification
-                    WHERE user_id = ? ORDER BY timestamp DESC, id DESC
-                    """,
-                arguments: [userPK]
+        try write { db in
+            try db.query(
+                """
+                SELECT id, user_id, level, title, message, timestamp, viewed FROM notifications_notification
+                WHERE user_id = ? ORDER BY timestamp DESC, id DESC
+                """,
+                [.int(userPK)]
             ).map { row in
                 StoredNotification(
-                    id: row[0], userPK: row[1], level: row[2], title: row[3], message: row[4], timestamp: row[5],
-                    viewed: row[6])
+                    id: row[0].int64 ?? -1, userPK: row[1].int64 ?? -1, level: row[2].string ?? "",
+                    title: row[3].string ?? "", message: row[4].string ?? "",
+                    timestamp: Self.djangoText(row[5].string ?? ""), viewed: row[6].int64 ?? -1)
             }
         }
     }
 
     /// The user's `discord_discorduser` row as stored, nil when there is none.
     public func storedDiscordLink(userPK: Int64) throws -> StoredDiscordLink? {
-        try queue.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?",
-                arguments: [userPK]
-            ).map { row in
+        try write { db in
+            try db.query(
+                "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?",
+                [.int(userPK)]
+            ).first.map { row in
                 StoredDiscordLink(
-                    userPK: row[0], uid: row[1], username: row[2], discriminator: row[3], activated: row[4])
+                    userPK: row[0].int64 ?? -1, uid: row[1].int64 ?? -1, username: row[2].string ?? "",
+                    discriminator: row[3].string ?? "", activated: row[4].string.map(Self.djangoText))
             }
         }
     }
@@ -240,12 +268,17 @@ public final class AADatabaseBuilder: Sendable {
     /// Runs a statement against the database (for tests that need a row AA's schema allows but
     /// the builder has no method for, or a deliberately broken one).
     public func execute(sql: String) throws {
-        try queue.write { db in try db.execute(sql: sql) }
+        try write { db in _ = try db.execute(sql, []) }
     }
 
     /// The first column of the first row of `sql` as text, for ad-hoc assertions.
     public func scalarText(_ sql: String) throws -> String? {
-        try queue.read { db in try String.fetchOne(db, sql: sql) }
+        try write { db in try db.query(sql, []).first?.first?.string }
+    }
+
+    /// MariaDB prints datetime(6) with six fraction digits; Django's SQLite text omits a zero fraction.
+    static func djangoText(_ text: String) -> String {
+        text.hasSuffix(".000000") ? String(text.dropLast(7)) : text
     }
 
     // MARK: - Generated databases
@@ -285,47 +318,59 @@ public final class AADatabaseBuilder: Sendable {
         path: String, users: Int, seed: UInt64 = 1, schemaPath: String? = nil, replacingExisting: Bool = false
     ) throws -> Generated {
         let builder = try AADatabaseBuilder(path: path, schemaPath: schemaPath, replacingExisting: replacingExisting)
-        try builder.addNameFormat(format: generatedNameFormat, states: ["Member"])
-        let stamp = fixedTimestamp
+        return try builder.fillGenerated(users: users, seed: seed)
+    }
+
+    /// `generate` on MariaDB, into a new database on `server`.
+    public static func generate(on server: MariaDBServerProcess, users: Int, seed: UInt64 = 1) throws -> Generated {
+        let builder = try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: server))
+        return try builder.fillGenerated(users: users, seed: seed)
+    }
+
+    /// Fills a fresh database (ids start at 1) as `generate` describes, in one transaction.
+    private func fillGenerated(users: Int, seed: UInt64) throws -> Generated {
+        try addNameFormat(format: Self.generatedNameFormat, states: ["Member"])
+        let stamp = Self.fixedTimestamp
         let activated = DjangoDateTime.format(Date(timeIntervalSince1970: 1_717_243_200.123456))
-        let (userPKs, linked, withMain) = try builder.queue.write { db in
+        let (userPKs, linked, withMain) = try write { db in
             var random = SplitMix64(seed: seed)
             var groupIDs: [Int64] = []
-            for name in generatedGroupPool { groupIDs.append(try groupID(db, name)) }
-            let insertUser = try db.cachedStatement(sql: insertUserSQL)
-            let insertCharacter = try db.cachedStatement(sql: insertCharacterSQL)
-            let insertProfile = try db.cachedStatement(sql: insertProfileSQL)
-            let insertMembership = try db.cachedStatement(
-                sql: "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?)")
-            let insertLink = try db.cachedStatement(sql: insertLinkSQL)
+            for name in Self.generatedGroupPool { groupIDs.append(try Self.groupID(db, name)) }
+            var userRows: [[MariaDBValue]] = [], characterRows: [[MariaDBValue]] = [], profileRows: [[MariaDBValue]] = []
+            var membershipRows: [[MariaDBValue]] = [], linkRows: [[MariaDBValue]] = []
             var userPKs: [Int64] = [], linked: [Int64] = [], withMain = 0
             userPKs.reserveCapacity(users)
+            var characterID: Int64 = 0
             for index in 0..<max(users, 0) {
-                try insertUser.execute(arguments: ["member\(index + 1)", stamp])
-                let pk = db.lastInsertedRowID
+                let pk = Int64(index + 1)
+                userRows.append([.int(pk), .text("member\(index + 1)"), .text(stamp)])
                 userPKs.append(pk)
                 let stateRoll = random.next(below: 100)
                 let stateID: Int64 = stateRoll < 80 ? 3 : stateRoll < 92 ? 2 : 1
                 var mainID: Int64?
                 if random.next(below: 100) < 95 {
-                    try insertCharacter.execute(arguments: characterArguments(generatedCharacter(pk: pk, random: &random)))
-                    mainID = db.lastInsertedRowID
+                    characterID += 1
+                    characterRows.append([.int(characterID)] + Self.characterArguments(Self.generatedCharacter(pk: pk, random: &random)))
+                    mainID = characterID
                     withMain += 1
                 }
-                try insertProfile.execute(arguments: [mainID, stateID, pk])
+                profileRows.append([mainID.mariaDBValue, .int(stateID), .int(pk)])
                 var chosen = Set<Int>()
                 for _ in 0..<random.next(below: 5) { chosen.insert(Int(random.next(below: UInt64(groupIDs.count)))) }
-                for groupIndex in chosen.sorted() {
-                    try insertMembership.execute(arguments: [pk, groupIDs[groupIndex]])
-                }
+                for groupIndex in chosen.sorted() { membershipRows.append([.int(pk), .int(groupIDs[groupIndex])]) }
                 if random.next(below: 100) < 90 {
-                    try insertLink.execute(arguments: [pk, generatedUIDBase + pk, activated, "0", "user\(pk)"])
+                    linkRows.append([.int(pk), .int(Self.generatedUIDBase + pk), .text(activated), .text("0"), .text("user\(pk)")])
                     linked.append(pk)
                 }
             }
+            try db.insertRows(Self.insertUserWithIDSQL, userRows)
+            try db.insertRows(Self.insertCharacterWithIDSQL, characterRows)
+            try db.insertRows(Self.insertProfileSQL, profileRows)
+            try db.insertRows("INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?)", membershipRows)
+            try db.insertRows(Self.insertLinkSQL, linkRows)
             return (userPKs, linked, withMain)
         }
-        return Generated(builder: builder, userPKs: userPKs, linkedUserPKs: linked, usersWithMain: withMain)
+        return Generated(builder: self, userPKs: userPKs, linkedUserPKs: linked, usersWithMain: withMain)
     }
 
     private static func generatedCharacter(pk: Int64, random: inout SplitMix64) -> EveCharacterSpec {
@@ -352,6 +397,19 @@ public final class AADatabaseBuilder: Sendable {
         VALUES ('!', NULL, 0, ?, '', '', 0, 1, ?, '')
         """
 
+    private static let insertUserWithIDSQL = """
+        INSERT INTO auth_user (id, password, last_login, is_superuser, username, last_name, email, is_staff, is_active,
+                               date_joined, first_name)
+        VALUES (?, '!', NULL, 0, ?, '', '', 0, 1, ?, '')
+        """
+
+    private static let insertCharacterWithIDSQL = """
+        INSERT INTO eveonline_evecharacter (id, character_id, character_name, corporation_id, corporation_name,
+            corporation_ticker, alliance_id, alliance_name, alliance_ticker, faction_id, faction_name, description,
+            gender, title)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', '', '')
+        """
+
     private static let insertCharacterSQL = """
         INSERT INTO eveonline_evecharacter (character_id, character_name, corporation_id, corporation_name,
             corporation_ticker, alliance_id, alliance_name, alliance_ticker, faction_id, faction_name, description,
@@ -369,25 +427,140 @@ public final class AADatabaseBuilder: Sendable {
         INSERT INTO discord_discorduser (user_id, uid, activated, discriminator, username) VALUES (?, ?, ?, ?, ?)
         """
 
-    private static func characterArguments(_ character: EveCharacterSpec) -> StatementArguments {
+    private static func characterArguments(_ character: EveCharacterSpec) -> [MariaDBValue] {
         [
-            character.characterID, character.characterName, character.corporationID, character.corporationName,
-            character.corporationTicker, character.allianceID, character.allianceName, character.allianceTicker,
+            .int(character.characterID), .text(character.characterName), .int(character.corporationID),
+            .text(character.corporationName), .text(character.corporationTicker), character.allianceID.mariaDBValue,
+            .text(character.allianceName), .text(character.allianceTicker),
         ]
     }
 
-    private static func stateID(_ db: Database, _ name: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM authentication_state WHERE name = ?", arguments: [name])
+    private static func stateID(_ db: BuilderConnection, _ name: String) throws -> Int64 {
+        guard let id = try db.query("SELECT id FROM authentication_state WHERE name = ?", [.text(name)]).first?.first?.int64
         else { throw BuilderError(description: "AADatabaseBuilder: no state named '\(name)'") }
         return id
     }
 
-    private static func groupID(_ db: Database, _ name: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM auth_group WHERE name = ?", arguments: [name]) {
-            return id
+    /// By exact name (MariaDB's collation compares case- and accent-insensitively; AA's names are unique there too).
+    private static func groupID(_ db: BuilderConnection, _ name: String) throws -> Int64 {
+        for row in try db.query("SELECT id, name FROM auth_group WHERE name = ?", [.text(name)]) where row[1].string == name {
+            if let id = row[0].int64 { return id }
         }
-        try db.execute(sql: "INSERT INTO auth_group (name) VALUES (?)", arguments: [name])
+        return try db.execute("INSERT INTO auth_group (name) VALUES (?)", [.text(name)])
+    }
+
+    // MARK: - Storage
+
+    private enum Store: Sendable {
+        case sqlite(DatabaseQueue)
+        case mariaDB(LockedSession)
+    }
+
+    private final class LockedSession: Sendable {
+        let mutex: Mutex<MariaDBSession>
+        init(_ session: consuming sending MariaDBSession) { mutex = Mutex(session) }
+    }
+
+    /// One transaction on either backend.
+    private func write<T>(_ body: (BuilderConnection) throws -> T) throws -> T {
+        switch store {
+        case .sqlite(let queue):
+            return try queue.inDatabase { db in
+                var result: T?
+                try db.inTransaction {
+                    result = try body(SQLiteBuilderConnection(db: db))
+                    return .commit
+                }
+                guard let result else { throw BuilderError(description: "transaction without result") }
+                return result
+            }
+        case .mariaDB(let locked):
+            return try locked.mutex.withLock { session in
+                try session.execute(text: "START TRANSACTION")
+                do {
+                    let value = try body(MariaDBBuilderConnection(session: session))
+                    try session.execute(text: "COMMIT")
+                    return value
+                } catch {
+                    try? session.execute(text: "ROLLBACK")
+                    throw error
+                }
+            }
+        }
+    }
+}
+
+/// The few operations the builder needs, on either backend.
+private protocol BuilderConnection {
+    /// Runs a statement; returns the last inserted row id.
+    func execute(_ sql: String, _ arguments: [MariaDBValue]) throws -> Int64
+    func query(_ sql: String, _ arguments: [MariaDBValue]) throws -> [[MariaDBValue]]
+    /// Inserts many rows with `sql` (one `VALUES (...)` group): one statement per row on SQLite
+    /// (prepared once), multi-row INSERTs on MariaDB.
+    func insertRows(_ sql: String, _ rows: [[MariaDBValue]]) throws
+}
+
+private struct SQLiteBuilderConnection: BuilderConnection {
+    let db: Database
+
+    func execute(_ sql: String, _ arguments: [MariaDBValue]) throws -> Int64 {
+        try db.execute(sql: sql, arguments: Self.arguments(arguments))
         return db.lastInsertedRowID
+    }
+
+    func query(_ sql: String, _ arguments: [MariaDBValue]) throws -> [[MariaDBValue]] {
+        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map { row in
+            (0..<row.count).map { index in
+                switch (row[index] as DatabaseValue).storage {
+                case .null: return .null
+                case .int64(let value): return .int(value)
+                case .double(let value): return .double(value)
+                case .string(let value): return .text(value)
+                case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    func insertRows(_ sql: String, _ rows: [[MariaDBValue]]) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        for row in rows { try statement.execute(arguments: Self.arguments(row)) }
+    }
+
+    static func arguments(_ values: [MariaDBValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> DatabaseValue in
+            switch value {
+            case .null: return .null
+            case .int(let number): return number.databaseValue
+            case .double(let number): return number.databaseValue
+            case .text(let text): return text.databaseValue
+            }
+        })
+    }
+}
+
+private struct MariaDBBuilderConnection: BuilderConnection {
+    let session: MariaDBSession
+
+    func execute(_ sql: String, _ arguments: [MariaDBValue]) throws -> Int64 {
+        Int64(try session.run(sql, arguments).insertID)
+    }
+
+    func query(_ sql: String, _ arguments: [MariaDBValue]) throws -> [[MariaDBValue]] {
+        try session.query(sql, arguments)
+    }
+
+    func insertRows(_ sql: String, _ rows: [[MariaDBValue]]) throws {
+        guard let first = rows.first, let values = sql.range(of: "VALUES", options: .backwards) else { return }
+        let group = sql[values.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+        let perStatement = max(1, min(1000, 60_000 / max(first.count, 1)))
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            let text = sql[..<values.upperBound] + " " + Array(repeating: group, count: chunk.count).joined(separator: ",")
+            try session.run(String(text), chunk.flatMap { $0 })
+            start += perStatement
+        }
     }
 }
 

@@ -1,19 +1,51 @@
 import Foundation
 import HostDatabase
+import HostDatabaseMariaDB
 import HostDatabaseSQLite
+import Testing
 import TestSupport
 
-/// A fresh AA database from the real schema in its own temporary directory, removed afterwards.
+/// The backends the contract suites run against.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, mariadb
+    var testDescription: String { rawValue }
+}
+
+/// A fresh AA database from the real schema (SQLite in a temporary directory, or a new database
+/// on the shared test mariadbd), removed afterwards, with the backend's `HostDatabase` on it.
 func withAADatabase<T>(
-    _ body: (AADatabaseBuilder, SQLiteHostDatabase) async throws -> T
+    _ backend: Backend = .sqlite, _ body: (AADatabaseBuilder, any HostDatabase) async throws -> T
 ) async throws -> T {
-    try await withTemporaryDirectory { directory in
-        let builder = try AADatabaseBuilder(path: directory + "/aa.db")
-        let database = try SQLiteHostDatabase(path: builder.path)
-        return try await body(builder, database)
+    switch backend {
+    case .sqlite:
+        return try await withTemporaryDirectory { directory in
+            let builder = try AADatabaseBuilder(path: directory + "/aa.db")
+            let database = try SQLiteHostDatabase(path: builder.path)
+            return try await body(builder, database)
+        }
+    case .mariadb:
+        let builder = try await AADatabaseBuilder.mariaDB()
+        let database = try await openMariaDB(builder)
+        do {
+            let result = try await body(builder, database)
+            await database.close()
+            try? builder.mariaDB?.drop()
+            return result
+        } catch {
+            await database.close()
+            try? builder.mariaDB?.drop()
+            throw error
+        }
     }
 }
 
+/// `MariaDBHostDatabase` on the builder's database, through its DATABASE_URL (escaped password).
+func openMariaDB(_ builder: AADatabaseBuilder, poolSize: Int = 2) async throws -> MariaDBHostDatabase {
+    guard case .mysql(let endpoint) = try DatabaseURL(parsing: builder.databaseURL).backend else {
+        throw TestSupportError("not a mysql URL: \(builder.databaseURL)")
+    }
+    return try await MariaDBHostDatabase.open(endpoint, poolSize: poolSize)
+}
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("hostdb-tests-\(UUID().uuidString)").path

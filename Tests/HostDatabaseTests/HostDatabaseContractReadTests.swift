@@ -4,17 +4,18 @@ import HostDatabaseSQLite
 import Testing
 import TestSupport
 
-@Suite struct SQLiteHostDatabaseReadTests {
-    @Test func userByPK() async throws {
-        try await withAADatabase { builder, database in
+/// The behavioural contract of `HostDatabase`, run against SQLite and a real mariadbd alike.
+@Suite struct HostDatabaseContractReadTests {
+    @Test(arguments: Backend.allCases) func userByPK(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "alice")
             #expect(try await database.user(pk: pk) == AAUser(id: pk, username: "alice"))
             #expect(try await database.user(pk: pk + 100) == nil)
         }
     }
 
-    @Test func discordLinkOfALinkedUser() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func discordLinkOfALinkedUser(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(
                 username: "alice", discordUID: 123_456_789_012_345_678, discordUsername: "alice_d",
                 discriminator: "0", activated: tracedTimestamp)
@@ -29,16 +30,16 @@ import TestSupport
         }
     }
 
-    @Test func discordLinkIsNilWithoutALinkOrUser() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func discordLinkIsNilWithoutALinkOrUser(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "bob")
             #expect(try await database.discordLink(userPK: pk) == nil)
             #expect(try await database.discordLink(userPK: 9999) == nil)
         }
     }
 
-    @Test func activatedNullOrWithoutFraction() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func activatedNullOrWithoutFraction(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let none = try builder.addUser(username: "n", discordUID: 1, activated: nil)
             let whole = try builder.addUser(username: "w", discordUID: 2, activated: Date(timeIntervalSince1970: 1_700_000_000))
             #expect(try await database.discordLink(userPK: none)?.activated == nil)
@@ -47,8 +48,8 @@ import TestSupport
         }
     }
 
-    @Test func syncProfileHasGroupsStateMainAndFormat() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func syncProfileHasGroupsStateMainAndFormat(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             try builder.addNameFormat(format: "{character_name} mumble", states: ["Member"], serviceName: "mumble")
             let first = try builder.addNameFormat(format: "[{corp_ticker}] {character_name}", states: ["Member", "Blue"])
             try builder.addNameFormat(format: "later {character_name}", states: ["Member"])
@@ -68,8 +69,8 @@ import TestSupport
         }
     }
 
-    @Test func syncProfileWithoutMainGroupsFormatOrLink() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func syncProfileWithoutMainGroupsFormatOrLink(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             try builder.addNameFormat(format: "{character_name}", states: ["Member"])
             let pk = try builder.addUser(username: "guest", state: "Guest")
             let profile = try #require(try await database.syncProfile(userPK: pk))
@@ -82,8 +83,8 @@ import TestSupport
         }
     }
 
-    @Test func mainCharacterWithoutAlliance() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func mainCharacterWithoutAlliance(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "solo", main: sampleCharacter(alliance: false))
             let main = try #require(try await database.syncProfile(userPK: pk)?.mainCharacter)
             #expect(main.allianceID == nil)
@@ -93,8 +94,8 @@ import TestSupport
         }
     }
 
-    @Test func reservedGroupNamesInInsertionOrder() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func reservedGroupNamesInInsertionOrder(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             #expect(try await database.reservedGroupNames() == [])
             try builder.addReservedGroupName("Discord Admins")
             try builder.addReservedGroupName("Nitro Booster")
@@ -102,8 +103,8 @@ import TestSupport
         }
     }
 
-    @Test func linkedUsersReturnsOnlyLinkedUsersOrderedByPK() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func linkedUsersReturnsOnlyLinkedUsersOrderedByPK(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             try builder.addNameFormat(format: "[{corp_ticker}] {character_name}", states: ["Member"])
             let a = try builder.addUser(username: "a", groups: ["G1"], main: sampleCharacter(1), discordUID: 1001)
             let b = try builder.addUser(username: "b", groups: ["G1", "G2"])
@@ -130,8 +131,9 @@ import TestSupport
         }
     }
 
+    /// SQLite only: MariaDB's typed columns cannot hold such a value.
     @Test func aCorruptValueIsAnErrorNotACrash() async throws {
-        try await withAADatabase { builder, database in
+        try await withAADatabase(.sqlite) { builder, database in
             let pk = try builder.addUser(username: "broken", discordUID: 5)
             try builder.execute(sql: "UPDATE discord_discorduser SET uid = 'not a number' WHERE user_id = \(pk)")
             let error = await #expect(throws: HostDatabaseError.self) { try await database.discordLink(userPK: pk) }

@@ -4,24 +4,43 @@ import HostDatabaseSQLite
 import Testing
 import TestSupport
 
-@Suite struct SQLiteHostDatabaseWriteTests {
-    @Test func updateDiscordUsernameKeepsUIDAndActivatedAndDoesNotTruncate() async throws {
-        try await withAADatabase { builder, database in
+/// The behavioural contract of `HostDatabase`, run against SQLite and a real mariadbd alike.
+@Suite struct HostDatabaseContractWriteTests {
+    @Test(arguments: Backend.allCases) func updateDiscordUsernameKeepsUIDAndActivatedAndDoesNotTruncate(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a", discordUID: 77, discordUsername: "old", discriminator: "1234")
             let before = try #require(try builder.storedDiscordLink(userPK: pk))
-            let long = String(repeating: "n", count: 40)
+            // 32 code points, 4-byte ones included: fits varchar(32) utf8mb4 exactly.
+            let long = String(repeating: "n", count: 30) + "🚀Ω"
             #expect(try await database.updateDiscordUsername(userPK: pk, username: long, discriminator: "0"))
             let after = try #require(try builder.storedDiscordLink(userPK: pk))
             #expect(after.username == long)
+            // Same values again: still "a row matched" (MariaDB: CLIENT_FOUND_ROWS, as Django sets it).
+            #expect(try await database.updateDiscordUsername(userPK: pk, username: long, discriminator: "0"))
             #expect(after.discriminator == "0")
             #expect(after.uid == before.uid)
             #expect(after.activated == before.activated)
             #expect(try await database.updateDiscordUsername(userPK: pk + 1, username: "x", discriminator: "0") == false)
+
+            // Longer than the column: SQLite stores it as given (AA does not truncate here); MariaDB in
+            // its default strict mode refuses it, as it refuses Django's own UPDATE (DataError in AA).
+            let tooLong = String(repeating: "n", count: 40)
+            switch backend {
+            case .sqlite:
+                #expect(try await database.updateDiscordUsername(userPK: pk, username: tooLong, discriminator: "0"))
+                #expect(try builder.storedDiscordLink(userPK: pk)?.username == tooLong)
+            case .mariadb:
+                let error = await #expect(throws: HostDatabaseError.self) {
+                    try await database.updateDiscordUsername(userPK: pk, username: tooLong, discriminator: "0")
+                }
+                #expect(error?.code == .queryFailed)
+                #expect(try builder.storedDiscordLink(userPK: pk)?.username == long)
+            }
         }
     }
 
-    @Test func deleteDiscordLinkReportsWhetherARowWent() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func deleteDiscordLinkReportsWhetherARowWent(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a", discordUID: 77)
             let other = try builder.addUser(username: "b", discordUID: 78)
             #expect(try await database.deleteDiscordLink(userPK: pk))
@@ -32,8 +51,8 @@ import TestSupport
         }
     }
 
-    @Test func upsertInsertsThenUpdatesWithPythonSlicing() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func upsertInsertsThenUpdatesWithPythonSlicing(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a")
             try await database.upsertDiscordLink(
                 userPK: pk, uid: 555, username: "new", discriminator: "0", activated: tracedTimestamp)
@@ -55,8 +74,8 @@ import TestSupport
         }
     }
 
-    @Test func accountDisabledNotificationIsWrittenExactlyAsAADoes() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func accountDisabledNotificationIsWrittenExactlyAsAADoes(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a")
             try await database.addNotification(userPK: pk, .discordAccountDisabled, at: tracedTimestamp)
             let rows = try builder.notifications(userPK: pk)
@@ -72,9 +91,10 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [(0, 1, 0), (48, 49, 0), (49, 50, 0), (50, 50, 1), (60, 50, 11)])
-    func notificationsArePrunedToFifty(existing: Int, expectedCount: Int, expectedDeleted: Int) async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases, [(0, 1, 0), (48, 49, 0), (49, 50, 0), (50, 50, 1), (60, 50, 11)])
+    func notificationsArePrunedToFifty(_ backend: Backend, _ counts: (Int, Int, Int)) async throws {
+        let (existing, expectedCount, expectedDeleted) = counts
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a")
             let bystander = try builder.addUser(username: "b")
             let base = 1_700_000_000.0
@@ -99,8 +119,8 @@ import TestSupport
         }
     }
 
-    @Test func notificationLimitIsConfigurable() async throws {
-        try await withAADatabase { builder, database in
+    @Test(arguments: Backend.allCases) func notificationLimitIsConfigurable(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { builder, database in
             let pk = try builder.addUser(username: "a")
             for index in 0..<8 {
                 try builder.addNotification(userPK: pk, timestamp: Date(timeIntervalSince1970: 1_700_000_000 + Double(index)))
@@ -112,8 +132,8 @@ import TestSupport
         }
     }
 
-    @Test func notificationForAnUnknownUserFailsOnTheForeignKey() async throws {
-        try await withAADatabase { _, database in
+    @Test(arguments: Backend.allCases) func notificationForAnUnknownUserFailsOnTheForeignKey(_ backend: Backend) async throws {
+        try await withAADatabase(backend) { _, database in
             let error = await #expect(throws: HostDatabaseError.self) {
                 try await database.addNotification(userPK: 4242, .discordAccountDisabled, at: tracedTimestamp)
             }
