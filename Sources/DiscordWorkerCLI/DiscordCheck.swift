@@ -131,6 +131,7 @@ enum DiscordCheck {
             warn("DISCORD_APP_ID / DISCORD_APP_SECRET not set: needed for bot-url, oauth-url and discord.add_user")
         }
 
+        await DatabaseCheck.run(configuration: config, ok: ok, warn: warn, fail: { fail($0, fix: $1) })
         if failures > 0 { throw CommandFailure(message: "check: \(failures) problem(s)") }
         print("check: all good")
     }

@@ -74,9 +74,7 @@ public final class AADatabaseBuilder: Sendable {
         path = mariaDB.name
         databaseURL = mariaDB.url()
         self.mariaDB = mariaDB
-        let session = try MariaDBSession(mariaDB.server.rootConfiguration(database: mariaDB.name))
-        try session.execute(text: "SET FOREIGN_KEY_CHECKS = 0")  // as SQLite's deferred keys: tests may write odd rows
-        store = .mariaDB(LockedSession(session))
+        store = .mariaDB(LockedSession(mariaDB.server.rootConfiguration(database: mariaDB.name)))
         try seedStates()
     }
 
@@ -456,9 +454,41 @@ public final class AADatabaseBuilder: Sendable {
         case mariaDB(LockedSession)
     }
 
+    /// The builder's root session; reopened after the server restarted (fault tests restart it).
     private final class LockedSession: Sendable {
-        let mutex: Mutex<MariaDBSession>
-        init(_ session: consuming sending MariaDBSession) { mutex = Mutex(session) }
+        let configuration: MariaDBConfiguration
+        let mutex = Mutex<MariaDBSession?>(nil)
+        init(_ configuration: MariaDBConfiguration) { self.configuration = configuration }
+
+        func transaction<T>(_ body: (MariaDBSession) throws -> T) throws -> T {
+            try mutex.withLock { slot in
+                for attempt in 1...2 {
+                    let session: MariaDBSession
+                    if let open = slot {
+                        session = open
+                    } else {
+                        session = try MariaDBSession(configuration)
+                        try session.execute(text: "SET FOREIGN_KEY_CHECKS = 0")  // as SQLite's deferred keys: tests may write odd rows
+                        slot = session
+                    }
+                    do {
+                        try session.execute(text: "START TRANSACTION")
+                    } catch let error as MariaDBError where error.kind == .connectionLost && attempt == 1 {
+                        slot = nil
+                        continue
+                    }
+                    do {
+                        let value = try body(session)
+                        try session.execute(text: "COMMIT")
+                        return value
+                    } catch {
+                        try? session.execute(text: "ROLLBACK")
+                        throw error
+                    }
+                }
+                throw BuilderError(description: "AADatabaseBuilder: no connection to \(configuration)")
+            }
+        }
     }
 
     /// One transaction on either backend.
@@ -475,17 +505,7 @@ public final class AADatabaseBuilder: Sendable {
                 return result
             }
         case .mariaDB(let locked):
-            return try locked.mutex.withLock { session in
-                try session.execute(text: "START TRANSACTION")
-                do {
-                    let value = try body(MariaDBBuilderConnection(session: session))
-                    try session.execute(text: "COMMIT")
-                    return value
-                } catch {
-                    try? session.execute(text: "ROLLBACK")
-                    throw error
-                }
-            }
+            return try locked.transaction { session in try body(MariaDBBuilderConnection(session: session)) }
         }
     }
 }
