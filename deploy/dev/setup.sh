@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what discord-worker needs to build and test on Debian 12, and nothing that is already there:
-# the C libraries (hiredis, libcurl, sqlite3), redis-server, python3 with venv, and a Python venv with Celery for the
+# the C libraries (hiredis, libcurl, sqlite3, MariaDB Connector/C), redis-server, mariadb-server (its binaries only:
+# tests start their own mariadbd), python3 with venv, and a Python venv with Celery for the
 # interop tests and the queue benchmark. The Swift 6 toolchain itself must be on PATH (swift.org).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
 need=()
-for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev redis-server redis-tools python3 python3-venv; do
+for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev libmariadb-dev mariadb-server redis-server redis-tools python3 python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -14,7 +15,17 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
+  # No service starts during the install (Debian's policy-rc.d convention): the tests start their own
+  # redis-server and mariadbd on free loopback ports; nothing system-wide is needed or started.
+  policy_added=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo_cmd chmod +x /usr/sbin/policy-rc.d
+    policy_added=1
+    trap '$sudo_cmd rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+  [ -n "$policy_added" ] && $sudo_cmd rm -f /usr/sbin/policy-rc.d
 fi
 # A packaged redis-server starts a system service on 6379; nothing here uses it (tests start their own).
 
