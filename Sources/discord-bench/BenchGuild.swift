@@ -50,7 +50,11 @@ struct BenchGuild: Sendable {
     /// Reads the AA database and computes each linked user's desired roles and nickname with the
     /// worker's Domain code (`RoleNames.calculate`, `Nickname.forUser`).
     static func desiredMembers(databasePath: String) async throws -> [DesiredMember] {
-        let database = try SQLiteHostDatabase(path: databasePath)
+        try await desiredMembers(database: try SQLiteHostDatabase(path: databasePath))
+    }
+
+    /// `desiredMembers` from any backend.
+    static func desiredMembers(database: any HostDatabase) async throws -> [DesiredMember] {
         let linked = try await database.linkedUsers(pks: nil)
         return linked.map { user in
             let names = RoleNames.calculate(

@@ -120,6 +120,11 @@ struct WorkerEnvironment: Sendable {
     var variables: [String: String]
 
     init(sandbox: SandboxProcess, redisPort: Int, databasePath: String, syncNames: Bool, concurrency: Int? = nil) {
+        self.init(sandbox: sandbox, redisPort: redisPort, databaseURL: "sqlite:///" + databasePath, syncNames: syncNames,
+                  concurrency: concurrency)
+    }
+
+    init(sandbox: SandboxProcess, redisPort: Int, databaseURL: String, syncNames: Bool, concurrency: Int? = nil) {
         var env: [String: String] = [:]
         let inherited = ProcessInfo.processInfo.environment
         for key in ["PATH", "HOME", "LANG", "TMPDIR"] { if let value = inherited[key] { env[key] = value } }
@@ -129,7 +134,7 @@ struct WorkerEnvironment: Sendable {
         env["DISCORD_SYNC_NAMES"] = syncNames ? "True" : "False"
         env["BROKER_URL"] = "redis://127.0.0.1:\(redisPort)/0"
         env["CACHE_URL"] = "redis://127.0.0.1:\(redisPort)/1"
-        env["DATABASE_URL"] = "sqlite:///" + databasePath  // absolute path: sqlite:////abs
+        env["DATABASE_URL"] = databaseURL  // sqlite: an absolute path, sqlite:////abs
         if let concurrency { env["DISCORD_WORKER_CONCURRENCY"] = String(concurrency) }
         if let level = inherited["DISCORD_WORKER_LOG_LEVEL"] { env["DISCORD_WORKER_LOG_LEVEL"] = level }
         variables = env

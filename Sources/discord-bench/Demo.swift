@@ -28,6 +28,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Python with Celery (default: <repo>/.venv/bin/python); without it the CLI enqueues.")
     var python: String?
 
+    @Option(help: "Backend of Alliance Auth's database: sqlite or mariadb (a private mariadbd).")
+    var database: BenchDatabaseKind = .sqlite
+
     @Flag(help: "Keep the temporary directory (database, seed, logs).")
     var keep = false
 
@@ -39,17 +42,19 @@ struct Demo: AsyncParsableCommand {
         print("discord-worker demo — working directory \(directory.path)")
 
         // 1. Alliance Auth's database, plus a new group whose Discord role does not exist yet.
-        let databasePath = directory.file("aa.sqlite3")
-        let generated = try AADatabaseBuilder.generate(path: databasePath, users: users, seed: 42)
+        let aa = try await BenchDatabase.generate(database, users: users, seed: 42, directory: directory)
+        let generated = aa.generated
         let groupID = try generated.builder.addGroup(Self.newGroup)
         for pk in generated.linkedUserPKs.prefix(12) {
             try generated.builder.execute(sql: "INSERT INTO auth_user_groups (user_id, group_id) VALUES (\(pk), \(groupID))")
         }
-        let desired = try await BenchGuild.desiredMembers(databasePath: databasePath)
+        let reader = try await aa.open()
+        let desired = try await BenchGuild.desiredMembers(database: reader)
+        await reader.close()
         let guild = BenchGuild.make(desired: desired, driftFraction: drift, absentRoleNames: [Self.newGroup])
         let seedPath = directory.file("seed.json")
         try guild.writeSeed(to: seedPath)
-        print("AA database: \(users) users, \(desired.count) linked to Discord")
+        print("AA database (\(database.rawValue)): \(users) users, \(desired.count) linked to Discord")
         print("Discord guild: \(guild.roleIDs.count) roles (\"\(Self.newGroup)\" missing), \(guild.changedMembers) members out of date")
 
         // 2. Redis and the sandbox.
@@ -57,7 +62,7 @@ struct Demo: AsyncParsableCommand {
         let sandbox = try await SandboxProcess(
             binary: binaries.sandbox, seedPath: seedPath, latencyMilliseconds: latencyMilliseconds, directory: directory)
         print("redis-server on 127.0.0.1:\(redis.port); Discord sandbox (Discord-like limits, \(latencyMilliseconds) ms latency) on 127.0.0.1:\(sandbox.port)")
-        let environment = WorkerEnvironment(sandbox: sandbox, redisPort: redis.port, databasePath: databasePath, syncNames: true)
+        let environment = WorkerEnvironment(sandbox: sandbox, redisPort: redis.port, databaseURL: aa.url, syncNames: true)
 
         do {
             try await demo(binaries: binaries, environment: environment, directory: directory, sandbox: sandbox,
@@ -65,10 +70,12 @@ struct Demo: AsyncParsableCommand {
         } catch {
             await sandbox.stop()
             await redis.stop()
+            await aa.stop()
             throw error
         }
         await sandbox.stop()
         await redis.stop()
+        await aa.stop()
     }
 
     private func demo(

@@ -33,6 +33,9 @@ struct SyncBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("table-file"), help: "Append the markdown row to this file.")
     var tableFile: String?
 
+    @Option(help: "Backend of the generated AA database: sqlite or mariadb (a private mariadbd).")
+    var database: BenchDatabaseKind = .sqlite
+
     @Flag(help: "Keep the temporary directory (database, seed, logs).")
     var keep = false
 
@@ -45,12 +48,13 @@ struct SyncBenchmark: AsyncParsableCommand {
     func run() async throws {
         let binaries = try BenchBinaries(directory: binDirectory)
         let directory = try BenchDirectory(prefix: "bench-sync", keep: keep)
-        let label = "sync \(users) @ \(format(drift * 100, digits: 0))%"
+        let label = "sync \(users) @ \(format(drift * 100, digits: 0))%" + (database == .sqlite ? "" : " (\(database.rawValue))")
         print("== \(label) (latency \(latencyMilliseconds) ms, sync names \(syncNames)) in \(directory.path)")
 
-        let databasePath = directory.file("aa.sqlite3")
-        _ = try AADatabaseBuilder.generate(path: databasePath, users: users, seed: seed)
-        let desired = try await BenchGuild.desiredMembers(databasePath: databasePath)
+        let aa = try await BenchDatabase.generate(database, users: users, seed: seed, directory: directory)
+        let reader = try await aa.open()
+        let desired = try await BenchGuild.desiredMembers(database: reader)
+        await reader.close()
         let guild = BenchGuild.make(desired: desired, driftFraction: drift, driftNicks: syncNames)
         let seedPath = directory.file("seed.json")
         try guild.writeSeed(to: seedPath)
@@ -61,7 +65,7 @@ struct SyncBenchmark: AsyncParsableCommand {
         let sandbox = try await SandboxProcess(
             binary: binaries.sandbox, seedPath: seedPath, latencyMilliseconds: latencyMilliseconds, directory: directory)
         let environment = WorkerEnvironment(
-            sandbox: sandbox, redisPort: redis.port, databasePath: databasePath, syncNames: syncNames)
+            sandbox: sandbox, redisPort: redis.port, databaseURL: aa.url, syncNames: syncNames)
 
         let outcome: SyncOutcome
         do {
@@ -69,12 +73,14 @@ struct SyncBenchmark: AsyncParsableCommand {
         } catch {
             await sandbox.stop()
             await redis.stop()
+            await aa.stop()
             throw error
         }
         let stats = try await sandbox.stats()
         let state = try await sandbox.state()
         await sandbox.stop()
         await redis.stop()
+        await aa.stop()
 
         let floor = RateFloor(stats: stats, latencyMilliseconds: latencyMilliseconds)
         let mismatches = BenchGuild.mismatches(desired: desired, state: state, checkNicks: syncNames)

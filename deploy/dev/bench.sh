@@ -3,6 +3,7 @@
 # build, then `discord-bench` runs against a private redis-server and the Discord-like sandbox:
 #   ping (queue overhead, if the ping subcommand exists),
 #   full sync (discord.update_all) of 1,000 and 10,000 users at 0%, 1% and 10% drift,
+#   the 10,000-user sync at 0% and 1% again with the AA database on MariaDB,
 #   scale-out (4 workers × 1,000 single-user tasks).
 # Usage: deploy/dev/bench.sh [--quick]   (--quick skips 10,000 users at 10% (≈ 450 s floor) and runs
 #                                        the scale-out with 200 tasks)
@@ -39,6 +40,10 @@ for users in 1000 10000; do
     if [ "$quick" -eq 1 ] && [ "$users" -eq 10000 ] && [ "$drift" = 0.1 ]; then continue; fi
     run sync --users "$users" --drift "$drift"
   done
+done
+# The same sync on MariaDB (a private mariadbd per run, AA's real MariaDB schema).
+for drift in 0 0.01; do
+  run sync --users 10000 --drift "$drift" --database mariadb
 done
 if [ "$quick" -eq 1 ]; then run scaleout --workers 4 --tasks 200; else run scaleout --workers 4 --tasks 1000; fi
 
