@@ -52,10 +52,13 @@ import TestSupport
         }
     }
 
+    /// On a private server: it changes the global wait_timeout and kills every connection of the account.
     @Test func killedAndTimedOutConnectionsAreReplaced() async throws {
-        let server = try await MariaDBServerProcess.shared()
+        try await withMariaDB { server in try await killedAndTimedOut(server) }
+    }
+
+    private func killedAndTimedOut(_ server: MariaDBServerProcess) async throws {
         let builder = try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: server))
-        defer { try? builder.mariaDB?.drop() }
         let pk = try builder.addUser(username: "a", discordUID: 5)
         let database = try await open(builder.databaseURL)
         #expect(try await database.user(pk: pk)?.username == "a")
@@ -74,7 +77,6 @@ import TestSupport
         _ = try server.asRoot { root in
             try root.execute(text: "SET GLOBAL wait_timeout = 1")
         }
-        defer { _ = try? server.asRoot { try $0.execute(text: "SET GLOBAL wait_timeout = 28800") } }
         // A fresh connection picks the short timeout up.
         await timedOut.close()
         #expect(try await timedOut.user(pk: pk) != nil)
