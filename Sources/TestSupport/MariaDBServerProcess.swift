@@ -13,6 +13,8 @@ import Synchronization
 public final class MariaDBServerProcess: Sendable {
     public let port: Int
     public let directory: URL
+    /// Whether the server offers TLS (a test CA in `directory`: `ca.pem`, server cert for 127.0.0.1/localhost).
+    public let tls: Bool
     private let watchdog: Mutex<ChildProcess?>
 
     /// The account tests connect with; its password needs percent-escaping in a URL.
@@ -26,21 +28,26 @@ public final class MariaDBServerProcess: Sendable {
     var pidPath: String { directory.appendingPathComponent("mysqld.pid").path }
     public var errorLogPath: String { directory.appendingPathComponent("error.log").path }
 
-    private init(port: Int, directory: URL) {
+    /// The test CA that signed the server's certificate (TLS servers only).
+    public var caPath: String { directory.appendingPathComponent("ca.pem").path }
+
+    private init(port: Int, directory: URL, tls: Bool) {
         self.port = port
         self.directory = directory
+        self.tls = tls
         watchdog = Mutex(nil)
     }
 
     /// Initialises a data directory and starts the server (a few seconds: mostly `mariadb-install-db`).
-    public static func start() async throws -> MariaDBServerProcess {
+    public static func start(tls: Bool = false) async throws -> MariaDBServerProcess {
         var lastError: any Error = TestSupportError("mariadbd did not start")
         for _ in 0..<3 {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("mariadb-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let server = MariaDBServerProcess(port: try Loopback.freePort(), directory: directory)
+            let server = MariaDBServerProcess(port: try Loopback.freePort(), directory: directory, tls: tls)
             do {
+                if tls { try await server.makeCertificates() }
                 try await server.installDataDirectory()
                 try await server.launch()
                 return server
@@ -82,6 +89,12 @@ public final class MariaDBServerProcess: Sendable {
             "--max-connections=200", "--skip-log-bin", "--performance-schema=OFF",
         ]
         if getuid() == 0 { arguments.append("--user=root") }
+        if tls {
+            arguments += [
+                "--ssl-ca=\(caPath)", "--ssl-cert=\(directory.appendingPathComponent("server-cert.pem").path)",
+                "--ssl-key=\(directory.appendingPathComponent("server-key.pem").path)",
+            ]
+        }
         // The watchdog: runs the server; stops it (and deletes the directory) if this process goes away.
         let script = """
             parent=$1; dir=$2; shift 2
@@ -103,6 +116,27 @@ public final class MariaDBServerProcess: Sendable {
                 throw TestSupportError("mariadbd exited: \(self.errorLog().suffix(2000))")
             }
             return (try? MariaDBSession(root)) != nil
+        }
+    }
+
+    /// A throw-away CA and a server certificate for 127.0.0.1 and localhost, with the openssl CLI.
+    private func makeCertificates() async throws {
+        guard let openssl = findExecutable("openssl") else { throw TestSupportError("openssl not found (apt-get install openssl)") }
+        let dir = directory.path
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/ca-key.pem", "-out", dir + "/ca.pem",
+             "-days", "2", "-subj", "/CN=discord-worker test CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/server-key.pem", "-out", dir + "/server.csr",
+             "-subj", "/CN=localhost"],
+            ["x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem", "-CAkey", dir + "/ca-key.pem",
+             "-CAcreateserial", "-out", dir + "/server-cert.pem", "-days", "2", "-extfile", dir + "/san.ext"],
+        ]
+        for step in steps {
+            let process = try ChildProcess(openssl, step, stderr: dir + "/openssl.err")
+            guard await process.wait(timeout: .seconds(60)) == 0 else {
+                throw TestSupportError("openssl \(step[0]) failed: \(process.errorOutput())")
+            }
         }
     }
 

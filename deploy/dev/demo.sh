@@ -4,7 +4,7 @@
 # redis-server, the Discord sandbox with Discord-like limits, a guild with some members out of date
 # and a role missing, `discord.update_all` enqueued the way AA does it (Celery, from the .venv), one
 # discord-worker with live progress, and a summary. Extra arguments go to `discord-bench demo`
-# (e.g. --users 2000 --drift 0.05 --keep).
+# (e.g. --users 2000 --drift 0.05 --keep; --database mariadb runs it on a private mariadbd).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"

@@ -7,7 +7,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
 need=()
-for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev libmariadb-dev mariadb-server redis-server redis-tools python3 python3-venv; do
+for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev libmariadb-dev mariadb-server openssl redis-server redis-tools python3 python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,54 @@
+import Foundation
+import HostDatabase
+import HostDatabaseMariaDB
+import MariaDBClient
+import Testing
+import TestSupport
+
+/// `ssl-mode` against a mariadbd offering TLS with a throw-away CA.
+@Suite struct MariaDBTLSTests {
+    private func open(_ url: String) async throws -> MariaDBHostDatabase {
+        guard case .mysql(let endpoint) = try DatabaseURL(parsing: url).backend else { throw TestSupportError("not mysql") }
+        return try await MariaDBHostDatabase.open(endpoint, poolSize: 1)
+    }
+
+    @Test func sslModesEncryptAndVerify() async throws {
+        let server = try await MariaDBServerProcess.start(tls: true)
+        do {
+            let db = try MariaDBAADatabase.create(on: server)
+            let base = db.url()
+            for query in ["ssl-mode=REQUIRED", "ssl-mode=VERIFY_CA&ssl-ca=\(server.caPath)",
+                          "ssl-mode=VERIFY_IDENTITY&ssl-ca=\(server.caPath)"] {
+                let database = try await open(base + "?" + query)
+                #expect(try await database.linkedUsers(pks: nil).isEmpty, "\(query)")
+                await database.close()
+            }
+            // Encrypted indeed: the session reports its cipher.
+            var configuration = db.configuration
+            configuration.tlsMode = .required
+            let session = try MariaDBSession(configuration)
+            let cipher = try session.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?.last?.string ?? ""
+            #expect(!cipher.isEmpty)
+            session.close()
+
+            // A certificate from another CA is refused when verifying.
+            let other = try await MariaDBServerProcess.start(tls: true)
+            let wrongCA = other.caPath
+            let error = await #expect(throws: HostDatabaseError.self) {
+                try await open(base + "?ssl-mode=VERIFY_CA&ssl-ca=\(wrongCA)")
+            }
+            #expect(error?.description.contains("DATABASE_URL") == true)
+            #expect(error?.description.contains(MariaDBServerProcess.password) == false)
+            await other.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+
+        // REQUIRED against a server without TLS fails instead of falling back to plain text.
+        let plain = try MariaDBAADatabase.create(on: try await MariaDBServerProcess.shared())
+        defer { try? plain.drop() }
+        await #expect(throws: HostDatabaseError.self) { try await open(plain.url(query: "ssl-mode=REQUIRED")) }
+    }
+}
