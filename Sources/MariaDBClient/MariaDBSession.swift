@@ -60,6 +60,15 @@ public final class MariaDBSession {
             mysql_close(handle)
             throw error
         }
+        // Connector/C 3.3 only refuses a server without TLS when it verifies the certificate; with
+        // REQUIRED it would quietly go on in plain text. So check that the connection is encrypted.
+        if configuration.tlsMode != .disabled, mysql_get_ssl_cipher(handle) == nil {
+            mysql_close(handle)
+            throw MariaDBError(
+                number: 2026, sqlState: "HY000",
+                message: "TLS is required (ssl-mode=\(configuration.tlsMode.rawValue)) but the server does not offer it",
+                phase: .connect)
+        }
         mysql = handle
         serverVersion = String(cString: mysql_get_server_info(handle))
         connectionID = UInt64(mysql_thread_id(handle))

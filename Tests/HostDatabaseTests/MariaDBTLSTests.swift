@@ -49,6 +49,7 @@ import TestSupport
         // REQUIRED against a server without TLS fails instead of falling back to plain text.
         let plain = try MariaDBAADatabase.create(on: try await MariaDBServerProcess.shared())
         defer { try? plain.drop() }
-        await #expect(throws: HostDatabaseError.self) { try await open(plain.url(query: "ssl-mode=REQUIRED")) }
+        let refused = await #expect(throws: HostDatabaseError.self) { try await open(plain.url(query: "ssl-mode=REQUIRED")) }
+        #expect(refused?.description.contains("TLS is required") == true)
     }
 }
