@@ -69,6 +69,40 @@ struct MariaDBIntegrationTests {
         }
     }
 
+    /// `check` reports the database; a bad DATABASE_URL stops `run` and `check` with one line.
+    @Test func checkReportsTheDatabaseAndBadCredentialsAreOneLine() async throws {
+        let builder = try await AADatabaseBuilder.mariaDB()
+        defer { try? builder.mariaDB?.drop() }
+        try builder.addUser(username: "alice", discordUID: Int64(Self.uid(1)))
+        let db = try #require(builder.mariaDB)
+        _ = try db.asRoot { root in
+            try root.run(
+                "INSERT INTO django_migrations (app, name, applied) VALUES ('discord', '0001_initial', ?), ('discord', '0002_auto', ?)",
+                ["2024-01-01 00:00:00", "2024-01-01 00:00:01"])
+        }
+        let sandbox = try await Self.sandbox()
+        defer { Task { await sandbox.shutdown() } }
+        try await Harness.with(Self.settings(sandbox, databaseURL: builder.databaseURL)) { h in
+            let check = try await h.binary.run(["check"])
+            #expect(check.stdout.contains("reachable: server 10.11"), "\(check.stdout)")
+            #expect(check.stdout.contains("ok    Alliance Auth's discord migrations applied: 2 (last 0002_auto)"), "\(check.stdout)")
+            #expect(check.stdout.contains("ok    1 users linked to Discord"), "\(check.stdout)")
+            #expect(!check.stdout.contains(MariaDBServerProcess.password) && !check.stdout.contains(MariaDBServerProcess.escapedPassword))
+
+            let wrong = builder.databaseURL.replacingOccurrences(of: MariaDBServerProcess.escapedPassword, with: "hunter2")
+            let badCheck = try await h.binary.run(["check"], settings: ["DATABASE_URL": wrong])
+            #expect(badCheck.exitCode != 0)
+            #expect(badCheck.stdout.contains("FAIL  DATABASE_URL mysql://\(MariaDBServerProcess.user):<redacted>@"), "\(badCheck.stdout)")
+            #expect(badCheck.stdout.contains("check the user and password"), "\(badCheck.stdout)")
+            let run = try await h.binary.run(["run"], settings: ["DATABASE_URL": wrong])
+            #expect(run.exitCode == 2, "\(run.stderr)")
+            let lines = run.stderr.split(separator: "\n").filter { $0.contains("DATABASE_URL") }
+            #expect(lines.count == 1, "\(run.stderr)")
+            #expect(lines.first?.contains("<redacted>") == true)
+            #expect(!run.stderr.contains("hunter2") && !badCheck.stdout.contains("hunter2"))
+        }
+    }
+
     /// mariadbd is killed under a running worker; tasks arriving meanwhile wait (uncounted: with
     /// DISCORD_TASKS_MAX_RETRIES=0 a counted retry would fail them) and all complete once it is back.
     @Test func killingTheDatabaseMidRunLosesNothing() async throws {
