@@ -90,6 +90,20 @@ import TestSupport
         await timedOut.close()
     }
 
+    /// `?socket=` connects through the unix socket (the password still percent-escaped).
+    @Test func aUnixSocketURLConnects() async throws {
+        let server = try await MariaDBServerProcess.shared()
+        let builder = try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: server))
+        defer { try? builder.mariaDB?.drop() }
+        try builder.addUser(username: "a", discordUID: 5)
+        let url = "mysql://\(MariaDBServerProcess.user):\(MariaDBServerProcess.escapedPassword)@localhost/"
+            + "\(try #require(builder.mariaDB).name)?socket=\(server.socketPath)"
+        let database = try await open(url)
+        #expect(try await database.linkedUsers(pks: nil).count == 1)
+        #expect(try await database.serverVersion().hasPrefix("10.11"))
+        await database.close()
+    }
+
     @Test func startUpErrorsNameDATABASE_URLAndSayWhatToDo() async throws {
         let server = try await MariaDBServerProcess.shared()
         let db = try MariaDBAADatabase.create(on: server)
