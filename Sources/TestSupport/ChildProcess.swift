@@ -26,6 +26,10 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing else is inherited: a long-lived child (the shared test mariadbd) holding, say, the end of
+        // Foundation.Process's exit-notification socket or a test's pipe would keep them open forever.
+        // (glibc 2.34+ has posix_spawn_file_actions_addclosefrom_np; Swift's Glibc module does not show it.)
+        if let closeFrom = spawnCloseFrom { _ = closeFrom(&actions, 3) }
 
         // Threads of the Swift runtime block signals; without this the child would inherit that mask
         // and ignore SIGTERM.
@@ -126,3 +130,11 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeM
     defer { for p in pointers { free(p) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
+
+private typealias SpawnCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+/// `posix_spawn_file_actions_addclosefrom_np`, looked up at run time.
+private let spawnCloseFrom: SpawnCloseFrom? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: SpawnCloseFrom.self)
+}()
