@@ -77,7 +77,7 @@ let package = Package(
 
         // Alliance Auth's discord.* tasks.
         .target(name: "DiscordTasks", dependencies: [
-            "DiscordAPI", "HostDatabase", "WorkerRuntime", "RedisClient", "PythonCompat", "CeleryProtocol",
+            "DiscordAPI", "HostDatabase", "WorkerRuntime", "Broker", "RedisClient", "PythonCompat", "CeleryProtocol",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 

@@ -31,6 +31,13 @@ public struct BrokerInspector: Sendable {
         Int(try await redis.command(["ZCARD", RedisArgument(keys.delayed)]).int ?? 0)
     }
 
+    /// Messages parked until a lock is free (in the locks' durable waiting lists).
+    public func waitingForLocksCount() async throws(RedisError) -> Int {
+        let locks = try await redis.command(["SMEMBERS", RedisArgument(keys.lockWaitingIndex)]).array?.compactMap(\.string) ?? []
+        guard !locks.isEmpty else { return 0 }
+        return try await lengths(of: locks.map(keys.lockWaiting)).reduce(0, +)
+    }
+
     public func deadLetterCount() async throws(RedisError) -> Int {
         Int(try await redis.command(["HLEN", RedisArgument(keys.deadLetters)]).int ?? 0)
     }

@@ -41,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
         options.resultBackendURL = config.resultBackendURL
 
         let registry = TaskRegistry()
-        try await TaskWiring.register(into: registry, configuration: config, logger: logger)
+        try await TaskWiring.register(into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
         let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger)
         let signals = SignalHandler { signal in
             logger.info("signal received: finishing running tasks, taking no new ones", metadata: ["signal": "\(signal)"])

@@ -38,6 +38,8 @@ struct StatusCommand: AsyncParsableCommand {
 struct StatusReport {
     var depths: [String: [Int: Int]] = [:]
     var delayed = 0
+    /// Messages parked until a user's lock is free.
+    var waitingForLock = 0
     var deadLetters = 0
     var workers: [BrokerInspector.WorkerState] = []
     var bulk: [BulkProgress] = []
@@ -60,6 +62,7 @@ struct StatusReport {
             report.depths[queue] = Dictionary(uniqueKeysWithValues: lengths.enumerated().map { ($0.offset, $0.element) })
         }
         report.delayed = try await inspector.delayedCount()
+        report.waitingForLock = try await inspector.waitingForLocksCount()
         report.deadLetters = try await inspector.deadLetterCount()
         report.workers = try await inspector.workers()
         report.bulk = try await BulkProgressReporter.all(redis: inspector.redis, keys: inspector.keys)
@@ -89,6 +92,7 @@ struct StatusReport {
         return [
             "queues": depths.mapValues { byPriority in Dictionary(uniqueKeysWithValues: byPriority.map { (String($0.key), $0.value) }) },
             "delayed": delayed,
+            "waiting_for_lock": waitingForLock,
             "in_flight": inFlight,
             "dead_letters": deadLetters,
             "workers": workers.map { w -> [String: Any] in
@@ -123,6 +127,7 @@ struct StatusReport {
             lines.append("queue \(queue): \(total) waiting" + (parts.isEmpty ? "" : " (\(parts.joined(separator: " ")))"))
         }
         lines.append("delayed: \(delayed)")
+        lines.append("waiting for a user's lock: \(waitingForLock)")
         lines.append("in flight: \(inFlight)")
         lines.append("dead letters: \(deadLetters)")
         lines.append("workers: \(workers.count)")

@@ -223,6 +223,8 @@ public struct StatusSnapshot: Decodable, Sendable {
     /// queue → priority ("0"…"9") → depth.
     public var queues: [String: [String: Int]]
     public var delayed: Int
+    /// Messages parked until a user's lock is free (absent in older binaries: 0).
+    public var waitingForLock: Int
     public var inFlight: Int
     public var deadLetters: Int
     public var workers: [Worker]
@@ -245,6 +247,18 @@ public struct StatusSnapshot: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case queues, delayed, inFlight = "in_flight", deadLetters = "dead_letters", workers, bulk
+        case waitingForLock = "waiting_for_lock"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        queues = try c.decode([String: [String: Int]].self, forKey: .queues)
+        delayed = try c.decode(Int.self, forKey: .delayed)
+        waitingForLock = try c.decodeIfPresent(Int.self, forKey: .waitingForLock) ?? 0
+        inFlight = try c.decode(Int.self, forKey: .inFlight)
+        deadLetters = try c.decode(Int.self, forKey: .deadLetters)
+        workers = try c.decode([Worker].self, forKey: .workers)
+        bulk = try c.decode([Bulk].self, forKey: .bulk)
     }
 
     /// Messages waiting in `queue`, all priorities.

@@ -159,13 +159,17 @@ public final class Worker: Sendable {
         logger.info("worker stopped", metadata: ["processed": "\(processedCount)"])
     }
 
-    /// Heartbeat and takeover of dead workers' messages, every third of a lease.
+    /// Heartbeat (alive key and held locks), takeover of dead workers' messages and locks, and the
+    /// expired-lock sweep: every third of a lease, at most 2 s apart so a dead worker's tasks come back
+    /// soon after its lease ends.
     private func housekeepingLoop() async {
-        let interval = options.lease / 3
+        let interval = min(options.lease / 3, .seconds(2))
         while !Task.isCancelled {
             do {
                 try await broker.heartbeat()
                 try await broker.recoverDeadWorkers()
+                let woken = try await broker.sweepExpiredLocks()
+                if woken > 0 { logger.warning("returned tasks that waited for an expired lock", metadata: ["messages": "\(woken)"]) }
             } catch {
                 logger.warning("heartbeat failed", metadata: [LogKey.error: "\(error)"])
             }
@@ -197,6 +201,7 @@ public final class Worker: Sendable {
             let lengths = try await inspector.lengths(of: broker.sourceKeys)
             if lengths.contains(where: { $0 > 0 }) { return false }
             if try await inspector.delayedCount() > 0 { return false }
+            if try await inspector.waitingForLocksCount() > 0 { return false }
             return try await inspector.workers().allSatisfy { $0.inFlight == 0 }
         } catch {
             return false
@@ -258,21 +263,15 @@ public final class Worker: Sendable {
             return
         }
 
-        var userLock: (key: String, token: String)?
+        var userLock: RedisLock?
         if let parameter = definition.userParameter, let value = arguments[parameter] {
             if let pk = value.int64Value {
                 log[metadataKey: LogKey.userPK] = "\(pk)"
-                let key = broker.keys.userLock(pk)
-                let token = delivery.tag
-                let set = try? await broker.connection.command(["SET", RedisArgument(key), RedisArgument(token), "NX", "PX", 600_000])
-                let acquired = set == .status("OK")
-                if !acquired {
-                    // Another worker runs a task for this user right now: try again shortly, not counted as a retry.
-                    let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
-                    await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: now.addingTimeInterval(0.5)))
-                    return
+                let lock = broker.locks.user(pk, token: delivery.tag)
+                switch await lockOrPark(lock, delivery, message, now: now, logger: log) {
+                case .acquired: userLock = lock
+                case .parked, .leaseLost: return
                 }
-                userLock = (key, token)
             }
         }
 
@@ -287,9 +286,7 @@ public final class Worker: Sendable {
         } catch {
             outcome = .failure(reason: "error: \(error)")
         }
-        if let userLock {
-            _ = try? await broker.connection.eval(Self.releaseLock, keys: [RedisArgument(userLock.key)], args: [RedisArgument(userLock.token)])
-        }
+        if let userLock { await release(userLock, logger: log) }
         let elapsed = ContinuousClock.now - started
         state.withLock { _ = $0.active.removeValue(forKey: delivery.tag) }
         let observedOutcome: ObservedOutcome
@@ -330,11 +327,37 @@ public final class Worker: Sendable {
         }
     }
 
-    private static let releaseLock = RedisScript("""
-    -- discord-worker release-lock v1
-    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-    return 0
-    """)
+    /// The per-user lock, or the message parks in the lock's durable waiting list (no polling): the
+    /// release, the recovery of a dead holder or the expiry sweep puts it back at the front of its queue.
+    private func lockOrPark(_ lock: RedisLock, _ delivery: Delivery, _ message: TaskMessage, now: Date,
+                            logger: Logger) async -> RedisBroker.LockAttempt {
+        do {
+            let attempt = try await broker.lockOrPark(lock, for: delivery)
+            if attempt == .parked { logger.debug("task waits for the user's lock", metadata: [LogKey.outcome: "waiting"]) }
+            return attempt
+        } catch {
+            // Redis unavailable: the message goes back through the delayed set once Redis answers again.
+            logger.warning("could not take the user's lock; trying again shortly", metadata: [LogKey.error: "\(error)"])
+            let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+            await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: Date().addingTimeInterval(1)))
+            return .leaseLost
+        }
+    }
+
+    /// Releases a user lock (waking the messages parked behind it), retrying while Redis is unavailable:
+    /// the heartbeat renews every lock this worker holds, so a lost release would keep it held.
+    private func release(_ lock: RedisLock, logger: Logger) async {
+        var backoff = RedisBackoff()
+        for attempt in 1...50 {
+            do {
+                try await lock.release()
+                return
+            } catch {
+                logger.warning("could not release the user's lock; retrying", metadata: [LogKey.error: "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
 
     private func finishWithSuccess(_ delivery: Delivery, _ message: TaskMessage, _ definition: TaskDefinition, result: JSONValue, logger: Logger) async {
         var settlement = Settlement.ack
