@@ -1,0 +1,61 @@
+import Foundation
+import RedisClient
+import Testing
+import TestSupport
+
+/// What an operator meets first, driven through the built binary: env files from Windows, `status` as a
+/// probe, `check`, a wrong CACHE_URL, shared queues.
+@Suite("Operator faults")
+struct OperatorFaultTests {
+    /// Runs the binary with `environment` exactly (nothing inherited from the harness's settings).
+    static func runBare(_ h: Harness, _ arguments: [String], environment: [String: String]) async throws -> (code: Int32, stdout: String, stderr: String) {
+        let tag = UUID().uuidString.prefix(8)
+        let child = try ChildProcess(h.binary.path, arguments, environment: environment,
+                                     stdout: h.directory + "/bare-\(tag).out", stderr: h.directory + "/bare-\(tag).err")
+        guard let code = await child.wait(timeout: .seconds(60)) else {
+            await child.killNow()
+            throw TestSupportError("discord-worker \(arguments) did not finish")
+        }
+        return (code, child.output(), child.errorOutput())
+    }
+
+    static func baseEnvironment() -> [String: String] {
+        ProcessInfo.processInfo.environment.filter { key, _ in
+            !(key.hasPrefix("DISCORD_") || ["BROKER_URL", "CACHE_URL", "CELERY_RESULT_BACKEND", "DATABASE_URL"].contains(key))
+        }
+    }
+
+    /// Point 2: a CRLF env file with a bad value: one line naming the variable, no secret anywhere.
+    @Test func windowsEnvFileWithABadValuePrintsOneLineWithoutSecrets() async throws {
+        try await Harness.with { h in
+            let path = h.directory + "/aa.env"
+            let secrets = ["MTAx.bot-token-SECRET", "app-SECRET-value", "brokerSECRETpass", "cacheSECRETpass", "dbSECRETpass"]
+            let file = [
+                "# Alliance Auth", "export DISCORD_BOT_TOKEN=\"\(secrets[0])\"", "DISCORD_APP_SECRET='\(secrets[1])'",
+                "BROKER_URL=redis://:\(secrets[2])@127.0.0.1:\(h.port)/0", "CACHE_URL=redis://:\(secrets[3])@127.0.0.1:\(h.port)/1",
+                "DATABASE_URL=mysql://aa:\(secrets[4])@127.0.0.1:3306/aa", "DISCORD_GUILD_ID=123456789", "DISCORD_TASKS_MAX_RETRIES=lots", "",
+            ].joined(separator: "\r\n")
+            try file.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try await Self.runBare(h, ["status", "--env-file", path], environment: Self.baseEnvironment())
+            #expect(result.code == 2)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("DISCORD_TASKS_MAX_RETRIES") && result.stderr.contains("'lots'"), "\(result.stderr)")
+            for secret in secrets { #expect(!(result.stderr + result.stdout).contains(secret), "\(result.stderr)") }
+
+            // A URL with a bad port names its variable and never prints the password.
+            let badURL = file.replacingOccurrences(of: "@127.0.0.1:\(h.port)/1", with: "@127.0.0.1:notaport/1")
+                .replacingOccurrences(of: "DISCORD_TASKS_MAX_RETRIES=lots", with: "DISCORD_TASKS_MAX_RETRIES=3")
+            try badURL.write(toFile: path, atomically: true, encoding: .utf8)
+            let second = try await Self.runBare(h, ["status", "--env-file", path], environment: Self.baseEnvironment())
+            #expect(second.code == 2 && second.stderr.contains("CACHE_URL"), "\(second.stderr)")
+            for secret in secrets { #expect(!second.stderr.contains(secret), "\(second.stderr)") }
+
+            // A good CRLF file works: no stray carriage return in any value.
+            let good = "BROKER_URL=redis://127.0.0.1:\(h.port)/0\r\nDISCORD_WORKER_QUEUES=services\r\n"
+            try good.write(toFile: path, atomically: true, encoding: .utf8)
+            let ok = try await Self.runBare(h, ["status", "--json", "--env-file", path], environment: Self.baseEnvironment())
+            #expect(ok.stdout.contains("\"services\""), "\(ok.stdout) \(ok.stderr)")
+        }
+    }
+}
