@@ -2,6 +2,7 @@ public import DiscordAPI
 public import Foundation
 import Synchronization
 public import RedisClient
+public import WorkerRuntime
 
 /// A configuration problem: one line naming the variable, never its value when it is a secret.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -37,6 +38,8 @@ public struct Configuration: Sendable {
     public var leaseSeconds = 30
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
+    /// `DISCORD_WORKER_FOREIGN_TASKS`: `forward:QUEUE` (default `forward:celery`) or `dead-letter`.
+    public var foreignTasks: ForeignTasks = .forward(queue: "celery")
 
     static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
 
@@ -145,6 +148,12 @@ public struct Configuration: Sendable {
         }
         concurrency = try integer("DISCORD_WORKER_CONCURRENCY", 1...512) ?? concurrency
         leaseSeconds = try integer("DISCORD_WORKER_LEASE_SECONDS", 2...3600) ?? leaseSeconds
+        if let raw = value("DISCORD_WORKER_FOREIGN_TASKS") {
+            guard let setting = ForeignTasks(setting: raw) else {
+                throw fail("DISCORD_WORKER_FOREIGN_TASKS", "must be forward:QUEUE (e.g. forward:celery) or dead-letter\(shown("DISCORD_WORKER_FOREIGN_TASKS", raw))")
+            }
+            foreignTasks = setting
+        }
         if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }
@@ -233,3 +242,4 @@ enum KnownSecrets {
         Configuration.redacting(values.withLock { $0 }, in: text)
     }
 }
+

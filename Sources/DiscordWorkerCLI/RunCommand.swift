@@ -39,6 +39,11 @@ struct RunCommand: AsyncParsableCommand {
         options.exitWhenIdle = exitWhenIdle
         options.cacheURL = config.cacheURL
         options.resultBackendURL = config.resultBackendURL
+        options.foreignTasks = config.foreignTasks
+        if case .forward(let target) = options.foreignTasks, config.queues.contains(target) {
+            throw ConfigurationError(variable: "DISCORD_WORKER_FOREIGN_TASKS",
+                                     problem: "forwards to '\(target)', a queue this worker consumes (tasks would go round in circles)")
+        }
 
         let registry = TaskRegistry()
         try await TaskWiring.register(into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)

@@ -246,6 +246,13 @@ public final class Worker: Sendable {
             return
         }
         guard let definition = registry.definition(message.task) else {
+            if case .forward(let target) = options.foreignTasks, !options.queues.contains(target) {
+                // Not ours (another service's task on a shared queue): to the queue its worker consumes,
+                // bytes untouched, at the priority it had.
+                log.info("task is not ours: forwarded", metadata: [LogKey.outcome: "forwarded", "to_queue": "\(target)"])
+                await settle(delivery, .ack.publishing(delivery.raw, to: KombuKeys.listKey(queue: target, priority: message.priority)))
+                return
+            }
             log.warning("unknown task dead-lettered", metadata: [LogKey.outcome: "unknown task"])
             await deadLetter(delivery, message, reason: "unknown task '\(message.task)'", logger: log)
             await storeResult(message, ResultMeta.notRegistered(taskID: message.id, task: message.task, dateDone: now))

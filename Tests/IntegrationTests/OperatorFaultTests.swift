@@ -58,4 +58,39 @@ struct OperatorFaultTests {
             #expect(ok.stdout.contains("\"services\""), "\(ok.stdout) \(ok.stderr)")
         }
     }
+
+    /// Point 6: another service's task on `services` goes to `celery` by default, bytes untouched, priority
+    /// kept; `dead-letter` keeps the old behaviour; forwarding to a consumed queue is refused at start.
+    @Test func foreignTasksAreForwardedUntouchedAtTheirPriority() async throws {
+        try await Harness.with { h in
+            let id = try await h.binary.enqueue("allianceauth.services.modules.foo.tasks.sync", ["--args", "[1]", "--priority", "7", "--queue", "services"])
+            let sourceKey = try #require(try await h.client.command(["KEYS", "services*"]).array?.first?.string)
+            let original = try #require(try await h.client.command(["LINDEX", RedisArgument(sourceKey), "0"]).bytes)
+            let worker = try h.startWorker(["run", "--exit-when-idle"], name: "worker")
+            #expect(try await h.exitCode(of: worker) == 0, "\(worker.log.suffix(2000))")
+            let (_, priority) = KombuKeysMirror.parse(sourceKey)
+            let target = priority == 0 ? "celery" : "celery\u{06}\u{16}\(priority)"
+            let forwarded = try await h.client.command(["LRANGE", RedisArgument(target), "0", "-1"]).array?.compactMap(\.bytes) ?? []
+            #expect(forwarded == [original], "the message moved to \(target.debugDescription) byte for byte")
+            #expect(worker.log.contains("forwarded") && worker.log.contains(id))
+            let status = try await h.settledStatus()
+            #expect(status.deadLetters == 0 && status.depth("services") == 0)
+
+            _ = try await h.binary.enqueue("other.service.task", ["--queue", "services"])
+            let strict = try h.startWorker(["run", "--exit-when-idle"], name: "strict", settings: ["DISCORD_WORKER_FOREIGN_TASKS": "dead-letter"])
+            #expect(try await h.exitCode(of: strict) == 0)
+            #expect(try await h.binary.status().deadLetters == 1)
+
+            let loop = try await h.binary.run(["run"], settings: ["DISCORD_WORKER_FOREIGN_TASKS": "forward:services"])
+            #expect(loop.exitCode == 2 && loop.stderr.contains("DISCORD_WORKER_FOREIGN_TASKS"), "\(loop.stderr)")
+        }
+    }
+}
+
+/// The priority step of a kombu list key (`queue`, or `queue\x06\x16<step>`).
+enum KombuKeysMirror {
+    static func parse(_ key: String) -> (queue: String, priority: Int) {
+        let parts = key.components(separatedBy: "\u{06}\u{16}")
+        return (parts[0], parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
+    }
 }
