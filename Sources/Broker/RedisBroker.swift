@@ -99,6 +99,17 @@ public final class RedisBroker: Sendable {
         return Int(reply.int ?? 0)
     }
 
+    /// Records (or with nil clears) a persistent problem of this worker's tasks for `status`, e.g. a
+    /// Redis its tasks cannot reach. Kept 10 minutes unless renewed.
+    public func reportProblem(_ problem: String?) async throws(RedisError) {
+        guard let problem else {
+            try await redis.command(["DEL", RedisArgument(keys.problem(workerID))])
+            return
+        }
+        let json = Self.registrationJSON(["error": problem, "at": isoTimestamp(Date())], keys: [])
+        try await redis.command(["SET", RedisArgument(keys.problem(workerID)), RedisArgument(json), "PX", 600_000])
+    }
+
     // MARK: - Locks
 
     /// This worker's locks (per user, named), bound to its lease.

@@ -140,9 +140,14 @@ public struct DiscordWorkerBinary: Sendable {
         try await succeed(["enqueue", task] + options).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `status --json`, decoded.
+    /// `status --json`, decoded. Exit codes 3-5 (unhealthy: no live worker, token rejected, a worker's
+    /// problem) still print the report; `statusExitCode` says which.
     public func status() async throws -> StatusSnapshot {
-        let out = try await succeed(["status", "--json"])
+        let result = try await run(["status", "--json"])
+        guard [0, 3, 4, 5].contains(result.exitCode) else {
+            throw TestSupportError("discord-worker status --json exited \(result.exitCode): \(result.stderr.suffix(2000))")
+        }
+        let out = result.stdout
         do { return try JSONDecoder().decode(StatusSnapshot.self, from: Data(out.utf8)) } catch {
             throw TestSupportError("status --json printed something unreadable (\(error)): \(out.prefix(2000))")
         }

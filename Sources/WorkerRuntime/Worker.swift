@@ -27,6 +27,8 @@ public final class Worker: Sendable {
         var processed = 0
         /// Tasks whose handler runs now, by delivery tag, with the time their handler started.
         var active: [String: (task: ObservedTask, started: Date)] = [:]
+        /// Since when tasks find a service they need unavailable (`TaskOutcome.unavailable`); nil when fine.
+        var unavailableSince: Date?
     }
 
     public init(options: WorkerOptions, registry: TaskRegistry, brokerURL: RedisURL, logger: Logger,
@@ -246,7 +248,7 @@ public final class Worker: Sendable {
             return
         }
         guard let definition = registry.definition(message.task) else {
-            if case .forward(let target) = options.foreignTasks, !options.queues.contains(target) {
+            if case .forward(let target) = options.foreignTasks, !options.queues.contains(target), !options.ownsNamespace(of: message.task) {
                 // Not ours (another service's task on a shared queue): to the queue its worker consumes,
                 // bytes untouched, at the priority it had.
                 log.info("task is not ours: forwarded", metadata: [LogKey.outcome: "forwarded", "to_queue": "\(target)"])
@@ -300,6 +302,7 @@ public final class Worker: Sendable {
         switch outcome {
         case .success(let value): observedOutcome = .succeeded(result: value)
         case .failure(let reason): observedOutcome = .failed(reason: reason)
+        case .unavailable(let reason): observedOutcome = .postponed(reason: reason)
         case .retry(_, let reason, let counts):
             observedOutcome = !counts ? .postponed(reason: reason)
                 : message.retries >= options.maxRetries ? .failed(reason: "gave up after \(message.retries) retries: \(reason)")
@@ -309,7 +312,15 @@ public final class Worker: Sendable {
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         log[metadataKey: LogKey.durationMS] = "\(ms)"
 
+        if case .unavailable = outcome {} else { await serviceAvailableAgain() }
         switch outcome {
+        case .unavailable(let reason):
+            let pause = unavailablePause()
+            log.error("task cannot run: a service it needs is unavailable; trying again later (not counted as a retry)",
+                      metadata: [LogKey.outcome: "unavailable", LogKey.reason: "\(reason)", "retry_in_s": "\(Int(pause))"])
+            do { try await broker.reportProblem(reason) } catch {}
+            let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+            await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: Date().addingTimeInterval(pause)))
         case .success(let value):
             await finishWithSuccess(delivery, message, definition, result: value, logger: log)
         case .failure(let reason):
@@ -331,6 +342,28 @@ public final class Worker: Sendable {
                                                             excModule: "celery.exceptions", traceback: nil))
                 await settle(delivery, .ack.delaying(retry.bytes, to: retry.listKey, until: eta))
             }
+        }
+    }
+
+    /// The pause before a task that found a service unavailable runs again: as long as the outage has
+    /// lasted so far (at least 5 s, at most 5 min), so a persistent error backs off whatever the concurrency.
+    private func unavailablePause() -> TimeInterval {
+        let since = state.withLock { state -> Date in
+            if state.unavailableSince == nil { state.unavailableSince = Date() }
+            return state.unavailableSince!
+        }
+        return min(300, max(5, Date().timeIntervalSince(since)))
+    }
+
+    /// A task got past its services: the outage (if any) is over; `status` stops reporting it.
+    private func serviceAvailableAgain() async {
+        let wasDown = state.withLock { state -> Bool in
+            defer { state.unavailableSince = nil }
+            return state.unavailableSince != nil
+        }
+        if wasDown {
+            logger.notice("tasks reach their services again")
+            do { try await broker.reportProblem(nil) } catch {}
         }
     }
 

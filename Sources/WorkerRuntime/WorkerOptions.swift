@@ -42,6 +42,14 @@ public struct WorkerOptions: Sendable {
         self.nodeName = "discord-worker-\(pid)@\(host)"
     }
 
+    /// Task name prefixes this worker owns: an unknown name there is our error (dead-lettered as an unknown
+    /// task), never another service's task to forward.
+    public var ownNamespaces: [String] = ["discord.", "discord_worker.", "celery."]
+
+    public func ownsNamespace(of task: String) -> Bool {
+        ownNamespaces.contains { task.hasPrefix($0) }
+    }
+
     public func route(_ task: String) -> String? {
         routes.first { task.hasPrefix($0.prefix) }?.queue
     }

@@ -1,3 +1,4 @@
+import DiscordAPI
 import Foundation
 import RedisClient
 import Testing
@@ -83,6 +84,62 @@ struct OperatorFaultTests {
 
             let loop = try await h.binary.run(["run"], settings: ["DISCORD_WORKER_FOREIGN_TASKS": "forward:services"])
             #expect(loop.exitCode == 2 && loop.stderr.contains("DISCORD_WORKER_FOREIGN_TASKS"), "\(loop.stderr)")
+        }
+    }
+
+    /// Point 3: `status` exits 3 without a live worker, 0 with one, 4 when the 401 latch is set where the
+    /// worker's limiter writes it (CACHE_URL's database), and ignores a latch in the broker database.
+    @Test func statusExitCodesAndTheLatchWhereItIsWritten() async throws {
+        try await Harness.with { h in
+            let none = try await h.binary.run(["status"])
+            #expect(none.exitCode == 3 && none.stdout.contains("no live worker"), "\(none.stdout)")
+
+            let worker = try h.startWorker(["run"], name: "worker")
+            try await waitUntil(timeout: .seconds(20), "a healthy status") { try await h.binary.run(["status"]).exitCode == 0 }
+
+            let latch = RateLimitKeys(keyPrefix: RateLimitOptions().keyPrefix, botToken: Secret("test-token-not-a-real-one")).unauthorizedLatch
+            try await h.client.command(["SET", RedisArgument(latch), "1"])  // db 0: the broker, not where it is written
+            #expect(try await h.binary.run(["status"]).exitCode == 0, "a latch in the broker database is not the worker's")
+            let cache = RedisClient(url: h.redis.url(db: 1), name: "cache")
+            try await cache.command(["SET", RedisArgument(latch), "1"])
+            await cache.close()
+            let stopped = try await h.binary.run(["status"])
+            #expect(stopped.exitCode == 4, "\(stopped.stdout)")
+            #expect(stopped.stdout.contains("STOPPED") && stopped.stdout.contains("DISCORD_BOT_TOKEN"), "\(stopped.stdout)")
+            let json = try await h.binary.run(["status", "--json"])
+            #expect(json.exitCode == 4 && json.stdout.contains("\"healthy\":false"), "\(json.stdout)")
+            let help = try await h.binary.run(["status", "--help"])
+            #expect(help.stdout.contains("Exit codes"))
+            worker.signal(SIGTERM)
+            #expect(try await h.exitCode(of: worker) == 0)
+        }
+    }
+
+    /// Point 5: a wrong CACHE_URL inside a task is an error with a growing pause, not an INFO "waits for a
+    /// rate limit" every 5 s; `status` names it and exits 5.
+    @Test func wrongCacheURLIsAnErrorWithBackoffShownInStatus() async throws {
+        try await Harness.with { h in
+            let path = h.directory + "/aa-linked.db"
+            let db = try AADatabaseBuilder(path: path)
+            let pk = try db.addUser(username: "pilot", groups: ["Alliance"], discordUID: 300_000_000_000_000_001)
+            let closedPort = try Loopback.freePort()
+            let worker = try h.startWorker(["run"], name: "worker", settings: [
+                "CACHE_URL": "redis://127.0.0.1:\(closedPort)/1", "DATABASE_URL": "sqlite:///" + path,
+            ])
+            _ = try await h.binary.enqueue("discord.update_groups", ["--args", "[\(pk)]"])
+            try await worker.waitForLog("a service it needs is unavailable")
+            #expect(!worker.log.contains("waits for a rate limit"))
+            let line = try #require(worker.log.split(separator: "\n").first { $0.contains("a service it needs is unavailable") })
+            #expect(line.contains("error") && line.contains("retry_in_s=5"), "\(line)")
+            var status = try await h.binary.run(["status", "--json"])
+            try await waitUntil(timeout: .seconds(20), "status to report the problem") {
+                status = try await h.binary.run(["status", "--json"])
+                return status.exitCode == 5
+            }
+            #expect(status.stdout.contains("\(closedPort)"), "the problem names the unreachable Redis: \(status.stdout)")
+            #expect(try await h.binary.status().delayed == 1, "the task waits in the delayed set, not lost")
+            worker.signal(SIGTERM)
+            #expect(try await h.exitCode(of: worker) == 0)
         }
     }
 }
