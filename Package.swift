@@ -130,6 +130,6 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport", "DiscordAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport", "DiscordAPI", "DiscordSandbox"], swiftSettings: swiftSettings),
     ]
 )

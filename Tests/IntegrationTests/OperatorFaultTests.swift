@@ -1,4 +1,5 @@
 import DiscordAPI
+import DiscordSandbox
 import Foundation
 import RedisClient
 import Testing
@@ -141,6 +142,47 @@ struct OperatorFaultTests {
             worker.signal(SIGTERM)
             #expect(try await h.exitCode(of: worker) == 0)
         }
+    }
+
+    /// Point 4: `check` checks BROKER_URL, CACHE_URL and DATABASE_URL, each failure naming its own variable
+    /// (the Discord part still passes against the sandbox); the callback keeps its trailing slash; a roles
+    /// cache age in AA's seconds is flagged.
+    @Test func checkNamesEachServiceItNeeds() async throws {
+        var configuration = SandboxConfiguration(botToken: "test-token-not-a-real-one", guildID: 100_000_000_000_000_001)
+        configuration.profile = .unlimited
+        let sandbox = try await SandboxServer.start(configuration: configuration)
+        do {
+            try await Harness.with(["DISCORD_API_BASE_URL": sandbox.baseURL]) { h in
+                let closed = try Loopback.freePort()
+                let good = try await h.binary.run(["check"], settings: [
+                    "DISCORD_CALLBACK_URL": "https://auth.example.com/discord/callback/", "DISCORD_ROLES_CACHE_MAX_AGE": "7200",
+                ])
+                #expect(good.stdout.contains("ok    BROKER_URL reachable") && good.stdout.contains("ok    CACHE_URL reachable")
+                        && good.stdout.contains("ok    DATABASE_URL opens"), "\(good.stdout)")
+                #expect(good.stdout.contains("ok    DISCORD_CALLBACK_URL looks like AA's callback"), "\(good.stdout)")
+                #expect(good.stdout.contains("warn  DISCORD_ROLES_CACHE_MAX_AGE is 7200") && good.stdout.contains("AA 5.x's seconds"), "\(good.stdout)")
+                #expect(good.stdout.contains("ok    DISCORD_BOT_TOKEN is valid"), "\(good.stdout)")
+
+                let noSlash = try await h.binary.run(["check"], settings: ["DISCORD_CALLBACK_URL": "https://auth.example.com/discord/callback"])
+                #expect(noSlash.stdout.contains("warn  DISCORD_CALLBACK_URL does not end with AA's /discord/callback/"), "\(noSlash.stdout)")
+
+                let broker = try await h.binary.run(["check"], settings: ["BROKER_URL": "redis://127.0.0.1:\(closed)/0"])
+                #expect(broker.exitCode == 1 && broker.stdout.contains("FAIL  BROKER_URL"), "\(broker.stdout)")
+                #expect(!broker.stdout.contains("DISCORD_API_BASE_URL"), "a wrong broker is not a Discord problem: \(broker.stdout)")
+                #expect(broker.stdout.contains("ok    DISCORD_BOT_TOKEN is valid"), "\(broker.stdout)")
+
+                let cache = try await h.binary.run(["check"], settings: ["CACHE_URL": "redis://127.0.0.1:\(closed)/1"])
+                #expect(cache.exitCode == 1 && cache.stdout.contains("FAIL  CACHE_URL"), "\(cache.stdout)")
+                #expect(!cache.stdout.contains("DISCORD_API_BASE_URL") && cache.stderr.contains("needs CACHE_URL"), "\(cache.stdout)\(cache.stderr)")
+
+                let database = try await h.binary.run(["check"], settings: ["DATABASE_URL": "sqlite:////nonexistent-dir/aa.db"])
+                #expect(database.exitCode == 1 && database.stdout.contains("FAIL  DATABASE_URL"), "\(database.stdout)")
+            }
+        } catch {
+            await sandbox.shutdown()
+            throw error
+        }
+        await sandbox.shutdown()
     }
 }
 
