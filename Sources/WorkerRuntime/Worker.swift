@@ -312,7 +312,7 @@ public final class Worker: Sendable {
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         log[metadataKey: LogKey.durationMS] = "\(ms)"
 
-        if case .unavailable = outcome {} else { await serviceAvailableAgain() }
+        if case .success = outcome { await serviceAvailableAgain() }
         switch outcome {
         case .unavailable(let reason):
             let pause = unavailablePause()
@@ -355,7 +355,7 @@ public final class Worker: Sendable {
         return min(300, max(5, Date().timeIntervalSince(since)))
     }
 
-    /// A task got past its services: the outage (if any) is over; `status` stops reporting it.
+    /// A task succeeded: the outage (if any) is over; `status` stops reporting it.
     private func serviceAvailableAgain() async {
         let wasDown = state.withLock { state -> Bool in
             defer { state.unavailableSince = nil }

@@ -44,7 +44,8 @@ public struct WorkerOptions: Sendable {
 
     /// Task name prefixes this worker owns: an unknown name there is our error (dead-lettered as an unknown
     /// task), never another service's task to forward.
-    public var ownNamespaces: [String] = ["discord.", "discord_worker.", "celery."]
+    /// (`celery.*` built-ins other than `celery.ping`, e.g. `celery.chord_unlock`, are forwarded: Celery runs them.)
+    public var ownNamespaces: [String] = ["discord.", "discord_worker."]
 
     public func ownsNamespace(of task: String) -> Bool {
         ownNamespaces.contains { task.hasPrefix($0) }
