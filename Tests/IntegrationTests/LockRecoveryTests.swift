@@ -179,4 +179,30 @@ struct LockRecoveryTests {
             #expect(status.inFlight == 0 && status.waitingForLock == 0 && status.deadLetters == 0)
         }
     }
+
+    /// redis-server restarted (data gone, as this test server keeps none) while a worker holds user locks:
+    /// the worker re-registers, its stale releases are harmless, and new tasks of the same users run at once
+    /// instead of waiting for a lock nobody holds any more.
+    @Test func redisRestartWhileHoldingLocks() async throws {
+        let settings = Harness.testTasks.merging(["DISCORD_WORKER_LEASE_SECONDS": "\(Self.lease)"]) { $1 }
+        try await Harness.with(settings) { h in
+            let key = "tests:user-locks-restart"
+            try await h.client.command(["SET", "tests:hold", "1"])
+            _ = try await Self.enqueueUserSleeps(h, key: key, hold: "tests:hold")
+            let a = try await Self.startHolder(h, name: "worker-a", key: key, startsBefore: 0)
+            try await h.redis.restart()
+            let restarted = ContinuousClock.now
+            var ids: [String] = []
+            for pk in Self.users {
+                ids.append(try await h.binary.enqueue("discord_worker.test.user_sleep", ["--args", "[\(pk), 0.1, \"\(key)\"]"]))
+            }
+            let expected = ids
+            try await h.awaitList(key, timeout: .seconds(Self.lease + 10), "new tasks of the same users after the restart") { trace in
+                Set(expected).isSubset(of: Set(trace.compactMap { $0.hasPrefix("done:") ? String($0.split(separator: ":").last!) : nil }))
+            }
+            print("after a Redis restart under held locks, new tasks of the same users landed \((ContinuousClock.now - restarted).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) later")
+            #expect(a.isRunning)
+            a.signal(SIGKILL)
+        }
+    }
 }
