@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Queue depth per priority, delayed, in flight per worker, dead letters, bulk progress, health.",
         discussion: """
-        Exit codes (for scripts and probes; the report is printed in every case):
+        Exit codes (for scripts and probes; the report is printed whenever the broker can be read):
           0  healthy: at least one live worker, Discord accepts the token, no persistent task problem
           1  the broker (BROKER_URL) or the rate-limit state (CACHE_URL) cannot be read
           2  configuration or usage error
@@ -44,8 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
             do {
                 report.rateLimit = try await StatusReport.rateLimitState(cache: cache, botToken: token)
             } catch {
-                await cache.close()
-                throw CommandFailure(message: "cannot read the rate-limit state (CACHE_URL): \(error)")
+                report.rateLimitError = "cannot read the rate-limit state (CACHE_URL): \(error)"
             }
         }
         await cache.close()
@@ -68,6 +67,8 @@ struct StatusReport {
     var workers: [BrokerInspector.WorkerState] = []
     var bulk: [BulkProgress] = []
     var rateLimit: RateLimitState?
+    /// Why `rateLimit` could not be read (CACHE_URL unreachable): exit code 1.
+    var rateLimitError: String?
 
     /// The shared rate limiter's state for this bot token (it lives in the `CACHE_URL` database).
     struct RateLimitState {
@@ -123,6 +124,7 @@ struct StatusReport {
         var codes: [Int32] = []
         var problems: [String] = []
         let alive = workers.filter { $0.aliveTTLMilliseconds != nil }
+        if let rateLimitError { codes.append(1); problems.append(rateLimitError) }
         if alive.isEmpty { codes.append(3); problems.append("no live worker") }
         if rateLimit?.unauthorized == true { codes.append(4); problems.append("Discord rejected DISCORD_BOT_TOKEN (401)") }
         for w in alive { if let p = w.problem { codes.append(5); problems.append("worker \(w.id): \(p)") } }
