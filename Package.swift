@@ -93,7 +93,7 @@ let package = Package(
 
         // Alliance Auth's discord.* tasks.
         .target(name: "DiscordTasks", dependencies: [
-            "DiscordAPI", "HostDatabase", "WorkerRuntime", "RedisClient", "PythonCompat", "CeleryProtocol",
+            "DiscordAPI", "HostDatabase", "WorkerRuntime", "Broker", "RedisClient", "PythonCompat", "CeleryProtocol",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "DiscordWorkerCLI", "TestSupport", "CeleryProtocol", "DiscordSandbox", "RedisClient",
+            "DiscordWorkerCLI", "TestSupport", "CeleryProtocol", "DiscordSandbox", "RedisClient", "DiscordAPI",
         ], swiftSettings: swiftSettings),
     ]
 )

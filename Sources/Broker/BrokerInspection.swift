@@ -19,6 +19,8 @@ public struct BrokerInspector: Sendable {
         public var aliveTTLMilliseconds: Int64?
         public var inFlight: Int
         public var info: [String: String]
+        /// A persistent problem its tasks meet (`RedisBroker.reportProblem`), e.g. an unreachable Redis.
+        public var problem: String?
     }
 
     /// Lengths of the given lists, in order (one pipeline).
@@ -29,6 +31,13 @@ public struct BrokerInspector: Sendable {
 
     public func delayedCount() async throws(RedisError) -> Int {
         Int(try await redis.command(["ZCARD", RedisArgument(keys.delayed)]).int ?? 0)
+    }
+
+    /// Messages parked until a lock is free (in the locks' durable waiting lists).
+    public func waitingForLocksCount() async throws(RedisError) -> Int {
+        let locks = try await redis.command(["SMEMBERS", RedisArgument(keys.lockWaitingIndex)]).array?.compactMap(\.string) ?? []
+        guard !locks.isEmpty else { return 0 }
+        return try await lengths(of: locks.map(keys.lockWaiting)).reduce(0, +)
     }
 
     public func deadLetterCount() async throws(RedisError) -> Int {
@@ -54,12 +63,17 @@ public struct BrokerInspector: Sendable {
             var commands: [[RedisArgument]] = [
                 ["PTTL", RedisArgument(keys.alive(id))],
                 ["HLEN", RedisArgument(keys.inflight(id))],
+                ["GET", RedisArgument(keys.problem(id))],
             ]
             commands += sources.map { ["LLEN", RedisArgument(keys.landing(id, source: $0))] }
             let replies = try await redis.pipeline(commands)
             let ttl = replies[0].int ?? -2
-            let held = replies.dropFirst().reduce(0) { $0 + Int($1.int ?? 0) }
-            result.append(WorkerState(id: id, aliveTTLMilliseconds: ttl >= 0 ? ttl : nil, inFlight: held, info: info))
+            let held = Int(replies[1].int ?? 0) + replies.dropFirst(3).reduce(0) { $0 + Int($1.int ?? 0) }
+            var problem: String?
+            if let json = replies[2].bytes {
+                problem = ((try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any])?["error"] as? String
+            }
+            result.append(WorkerState(id: id, aliveTTLMilliseconds: ttl >= 0 ? ttl : nil, inFlight: held, info: info, problem: problem))
         }
         return result.sorted { $0.id < $1.id }
     }

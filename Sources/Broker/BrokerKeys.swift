@@ -23,6 +23,16 @@ public struct BrokerKeys: Sendable, Hashable {
     public var deadLetterIndex: String { prefix + "dead:index" }
     /// Progress of running bulk tasks: hash task id → JSON.
     public var bulkProgress: String { prefix + "bulk" }
-    /// Per-user mutual exclusion across workers.
+    /// Per-user mutual exclusion across workers (a `RedisLock`).
     public func userLock(_ userPK: Int64) -> String { prefix + "lock:user:" + String(userPK) }
+    /// Any other lock keyed to a running task (e.g. `create-role:<md5>`), a `RedisLock`.
+    public func namedLock(_ name: String) -> String { prefix + "lock:" + name }
+    /// String (JSON, 10 min TTL): a persistent problem the worker's tasks meet (e.g. a Redis they cannot reach).
+    public func problem(_ worker: String) -> String { prefix + "worker:" + worker + ":problem" }
+    /// Set: the lock keys a worker holds (renewed by its heartbeat, deleted when it is recovered).
+    public func heldLocks(_ worker: String) -> String { prefix + "worker:" + worker + ":locks" }
+    /// List: messages (`<list key> NUL <bytes>`) parked until `lockKey` is free.
+    public func lockWaiting(_ lockKey: String) -> String { lockKey + ":waiting" }
+    /// Set: every lock key that has a waiting list (for the sweep and `status`).
+    public var lockWaitingIndex: String { prefix + "lock-waiting" }
 }

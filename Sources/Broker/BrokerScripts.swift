@@ -68,11 +68,15 @@ enum BrokerScripts {
     return 1
     """)
 
-    /// recover v1 — KEYS: alive key, inflight hash, workers hash; ARGV: worker id, landing key prefix.
+    /// recover v2 — KEYS: alive key, inflight hash, workers hash, held-locks set, lock waiting index;
+    /// ARGV: worker id, landing key prefix, lock token prefix (`<worker>#`).
     /// Returns -1 if the worker is alive; else puts every in-flight and landing message back at the
-    /// popping end of its list (RPUSH, as kombu restores), unregisters the worker and returns the count.
+    /// popping end of its list (RPUSH, as kombu restores), deletes every lock the worker still holds
+    /// (only where the lock's value still names it) and returns the messages waiting for those locks to
+    /// their queues, unregisters the worker and returns the count of messages moved.
     static let recover = RedisScript("""
-    -- discord-worker recover v1
+    -- discord-worker recover v2
+    \(LockScripts.wakeFunction)
     if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
     local moved = 0
     local all = redis.call('HGETALL', KEYS[2])
@@ -100,6 +104,12 @@ enum BrokerScripts {
         end
       end
     end
+    for _, lock in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+      local v = redis.call('GET', lock)
+      if v and string.sub(v, 1, #ARGV[3]) == ARGV[3] then redis.call('DEL', lock) end
+      if redis.call('EXISTS', lock) == 0 then moved = moved + wake(lock, KEYS[5]) end
+    end
+    redis.call('DEL', KEYS[4])
     redis.call('HDEL', KEYS[3], ARGV[1])
     return moved
     """)

@@ -64,11 +64,11 @@ public final class RedisBroker: Sendable {
 
     /// Renews the alive key; re-registers if another worker had declared this one dead.
     public func heartbeat() async throws(RedisError) {
-        let replies = try await redis.pipeline([
-            ["SET", RedisArgument(keys.alive(workerID)), "1", "PX", RedisArgument(leaseMilliseconds)],
-            ["HEXISTS", RedisArgument(keys.workers), RedisArgument(workerID)],
-        ])
-        if replies.count == 2, replies[1] == .integer(0) {
+        // The alive key and every lock this worker holds: renewed together, so they expire together.
+        _ = try await redis.eval(LockScripts.heartbeat, keys: [RedisArgument(keys.alive(workerID)), RedisArgument(keys.heldLocks(workerID))],
+                                 args: [RedisArgument(leaseMilliseconds), RedisArgument(workerID + "#")])
+        let registered = try await redis.command(["HEXISTS", RedisArgument(keys.workers), RedisArgument(workerID)])
+        if registered == .integer(0) {
             logger.warning("worker registration was lost (declared dead after a long pause?); registering again")
             let payload = Self.registrationJSON(["id": workerID], keys: sourceKeys)
             try await redis.command(["HSET", RedisArgument(keys.workers), RedisArgument(workerID), RedisArgument(payload)])
@@ -93,9 +93,57 @@ public final class RedisBroker: Sendable {
 
     private func recover(worker id: String) async throws(RedisError) -> Int {
         let reply = try await redis.eval(BrokerScripts.recover,
-            keys: [RedisArgument(keys.alive(id)), RedisArgument(keys.inflight(id)), RedisArgument(keys.workers)],
-            args: [RedisArgument(id), RedisArgument(keys.landingPrefix(id))])
+            keys: [RedisArgument(keys.alive(id)), RedisArgument(keys.inflight(id)), RedisArgument(keys.workers),
+                   RedisArgument(keys.heldLocks(id)), RedisArgument(keys.lockWaitingIndex)],
+            args: [RedisArgument(id), RedisArgument(keys.landingPrefix(id)), RedisArgument(id + "#")])
         return Int(reply.int ?? 0)
+    }
+
+    /// Records (or with nil clears) a persistent problem of this worker's tasks for `status`, e.g. a
+    /// Redis its tasks cannot reach. Kept 10 minutes unless renewed.
+    public func reportProblem(_ problem: String?) async throws(RedisError) {
+        guard let problem else {
+            try await redis.command(["DEL", RedisArgument(keys.problem(workerID))])
+            return
+        }
+        let json = Self.registrationJSON(["error": problem, "at": isoTimestamp(Date())], keys: [])
+        try await redis.command(["SET", RedisArgument(keys.problem(workerID)), RedisArgument(json), "PX", 600_000])
+    }
+
+    // MARK: - Locks
+
+    /// This worker's locks (per user, named), bound to its lease.
+    public var locks: RedisLocks { RedisLocks(redis: redis, keys: keys, holder: workerID, lease: lease) }
+
+    /// What `lockOrPark` did.
+    public enum LockAttempt: Sendable, Equatable {
+        /// The lock is taken: run the task, then `RedisLock.release()`.
+        case acquired
+        /// Another holder has it: the message moved from this worker's in-flight hash to the lock's
+        /// waiting list, and goes back to its queue when the lock is free. The delivery is settled.
+        case parked
+        /// The lease was gone (taken over): the message is back in its queue; do nothing.
+        case leaseLost
+    }
+
+    /// Takes `lock` for `delivery`, or parks the delivery's message until the lock is free: one atomic
+    /// step, so a release can never slip between the attempt and the parking.
+    public func lockOrPark(_ lock: RedisLock, for delivery: Delivery) async throws(RedisError) -> LockAttempt {
+        let reply = try await redis.eval(LockScripts.lockOrPark, keys: [
+            RedisArgument(lock.key), RedisArgument(lock.heldSet), RedisArgument(keys.inflight(workerID)), RedisArgument(keys.lockWaitingIndex),
+        ], args: [RedisArgument(lock.token), RedisArgument(lock.ttlMilliseconds), RedisArgument(delivery.tag)])
+        switch reply.int {
+        case 1: return .acquired
+        case 0: return .parked
+        default: return .leaseLost
+        }
+    }
+
+    /// Returns the messages waiting for locks that expired without a release (safety net; releases and
+    /// recovery wake waiters themselves). Returns how many went back.
+    @discardableResult
+    public func sweepExpiredLocks() async throws(RedisError) -> Int {
+        Int(try await redis.eval(LockScripts.sweep, keys: [RedisArgument(keys.lockWaitingIndex)]).int ?? 0)
     }
 
     /// Clean shutdown: stop the blockers, then return whatever is still held (landing lists, in-flight

@@ -1,6 +1,8 @@
 public import DiscordAPI
 public import Foundation
+import Synchronization
 public import RedisClient
+public import WorkerRuntime
 
 /// A configuration problem: one line naming the variable, never its value when it is a secret.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -38,6 +40,8 @@ public struct Configuration: Sendable {
     public var leaseSeconds = 30
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
+    /// `DISCORD_WORKER_FOREIGN_TASKS`: `forward:QUEUE` (default `forward:celery`) or `dead-letter`.
+    public var foreignTasks: ForeignTasks = .forward(queue: "celery")
 
     static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
 
@@ -51,11 +55,17 @@ public struct Configuration: Sendable {
             guard let v = env[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
         }
+        let secrets = Self.secretValues(in: env)
+        KnownSecrets.add(secrets)
         func fail(_ name: String, _ problem: String) -> ConfigurationError {
-            ConfigurationError(variable: name, problem: problem)
+            ConfigurationError(variable: name, problem: Self.redacting(secrets, in: problem))
         }
         func shown(_ name: String, _ raw: String) -> String {
-            Self.secretNames.contains(name) ? "" : " (got '\(raw)')"
+            guard !Self.secretNames.contains(name) else { return "" }
+            // One line, bounded: a value that swallowed other lines (a broken file) is not echoed whole.
+            let firstLine = raw.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+            let cut = firstLine.count > 60 ? String(firstLine.prefix(60)) + "…" : firstLine
+            return " (got '\(cut)')"
         }
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
             guard let raw = value(name) else { return nil }
@@ -141,6 +151,12 @@ public struct Configuration: Sendable {
         concurrency = try integer("DISCORD_WORKER_CONCURRENCY", 1...512) ?? concurrency
         databasePoolSize = try integer("DISCORD_WORKER_DB_POOL", 1...256) ?? databasePoolSize
         leaseSeconds = try integer("DISCORD_WORKER_LEASE_SECONDS", 2...3600) ?? leaseSeconds
+        if let raw = value("DISCORD_WORKER_FOREIGN_TASKS") {
+            guard let setting = ForeignTasks(setting: raw) else {
+                throw fail("DISCORD_WORKER_FOREIGN_TASKS", "must be forward:QUEUE (e.g. forward:celery) or dead-letter\(shown("DISCORD_WORKER_FOREIGN_TASKS", raw))")
+            }
+            foreignTasks = setting
+        }
         if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }
@@ -148,27 +164,64 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// `KEY=VALUE` lines; `#` comments, blank lines, optional `export ` and matching quotes.
+    /// Reads an env file (see `EnvFile`: CRLF, quotes, `export`, comments). Errors name the line, never its text.
     static func readEnvFile(_ path: String) throws(ConfigurationError) -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(variable: "--env-file", problem: "cannot read '\(path)'")
         }
-        var result: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw ConfigurationError(variable: "--env-file", problem: "line \(number + 1) of '\(path)' is not KEY=VALUE")
-            }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            }
-            result[key] = value
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(variable: "--env-file", problem: "'\(path)' is not UTF-8 text")
         }
-        return result
+        do {
+            return try EnvFile(parsing: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text).values
+        } catch {
+            throw ConfigurationError(variable: "--env-file", problem: "line \(error.line) of '\(path)' \(error.problem)")
+        }
+    }
+
+    /// Settings whose value may contain a password (redacted from every message).
+    static let urlNames = ["BROKER_URL", "CACHE_URL", "CELERY_RESULT_BACKEND", "DATABASE_URL"]
+
+    /// The secret values in `env`: the bot token, the app secret and the passwords inside the URLs.
+    static func secretValues(in env: [String: String]) -> [String] {
+        var found: [String] = []
+        for name in secretNames {
+            guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { continue }
+            found.append(v)
+            if v.hasPrefix("Bot ") { found.append(String(v.dropFirst(4))) }
+        }
+        for name in urlNames {
+            guard let url = env[name] else { continue }
+            found += urlPasswords(url)
+        }
+        // Longest first, so a secret containing another is redacted whole; very short ones would redact noise.
+        return Array(Set(found.filter { $0.count >= 3 })).sorted { $0.count > $1.count }
+    }
+
+    /// `scheme://user:PASSWORD@host…` (or `scheme://PASSWORD@host`) and `?password=…`, raw and percent-decoded.
+    static func urlPasswords(_ url: String) -> [String] {
+        var found: [String] = []
+        if let schemeEnd = url.range(of: "://") {
+            let rest = url[schemeEnd.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") {
+                let credentials = authority[..<at]
+                let password = credentials.firstIndex(of: ":").map { credentials[credentials.index(after: $0)...] } ?? credentials
+                if !password.isEmpty { found.append(String(password)) }
+            }
+        }
+        if let q = url.firstIndex(of: "?") {
+            for pair in url[url.index(after: q)...].split(separator: "&") where pair.hasPrefix("password=") {
+                found.append(String(pair.dropFirst("password=".count)))
+            }
+        }
+        return found + found.compactMap { $0.removingPercentEncoding }
+    }
+
+    /// `text` with every secret replaced by `***`.
+    /// (`KnownSecrets` applies the same to every error line the process prints.)
+    static func redacting(_ secrets: [String], in text: String) -> String {
+        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
     }
 
     /// Requires the settings needed to talk to Discord.
@@ -178,3 +231,18 @@ public struct Configuration: Sendable {
         return (guildID, botToken)
     }
 }
+
+/// Secret values seen by any `Configuration` of this process; `RootCommand.runMain` redacts them from
+/// every error line it prints (a last line of defence for messages built from other errors).
+enum KnownSecrets {
+    private static let values = Mutex<[String]>([])
+
+    static func add(_ secrets: [String]) {
+        values.withLock { $0 = Array(Set($0 + secrets)).sorted { $0.count > $1.count } }
+    }
+
+    static func redact(_ text: String) -> String {
+        Configuration.redacting(values.withLock { $0 }, in: text)
+    }
+}
+

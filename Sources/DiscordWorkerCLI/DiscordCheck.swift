@@ -15,14 +15,25 @@ enum DiscordCheck {
     static func run(configuration config: Configuration) async throws {
         let (guildID, token) = try config.requireDiscord()
         let guild = Snowflake(guildID)
-        let redis = RedisClient(url: config.brokerURL, name: "check")
+
+        // 0. What the worker needs besides Discord, each failure naming its own variable; then settings.
+        let services = await ServiceChecks.redisServers(config) + [await ServiceChecks.databaseOpens(config)]
+        let settings = ServiceChecks.settings(config)
+        for line in services + settings { print(line.rendered) }
+        var failures = (services + settings).filter { $0.level == .fail }.count
+        if services.contains(where: { $0.level == .fail && $0.text.hasPrefix("CACHE_URL") }) {
+            // The Discord client paces itself through the rate-limit state in CACHE_URL's Redis.
+            throw CommandFailure(message: "check: \(failures) problem(s); Discord not checked (it needs CACHE_URL)")
+        }
+
+        // The shared rate limiter lives where the worker's is: CACHE_URL.
+        let redis = RedisClient(url: config.cacheURL, name: "check")
         var logger = Logger(label: "discord-worker.check")
         logger.logLevel = .critical
         let client = DiscordClient(options: DiscordClientOptions(
             botToken: token, apiBaseURL: config.apiBaseURL, oauthTokenURL: config.oauthTokenURL,
             connectTimeout: .milliseconds(Int(config.connectTimeoutSeconds * 1000)),
             readTimeout: .milliseconds(Int(config.readTimeoutSeconds * 1000))), redis: redis, logger: logger)
-        var failures = 0
         func ok(_ text: String) { print("ok    \(text)") }
         func warn(_ text: String) { print("warn  \(text)") }
         func fail(_ text: String, fix: String) { failures += 1; print("FAIL  \(text)\n      fix: \(fix)") }
@@ -110,25 +121,6 @@ enum DiscordCheck {
             warn("the guild has \(count) of 250 roles; Discord also allows only about 250 role creations per 48 h")
         } else {
             ok("\(count) of 250 roles used\(config.disableRoleCreation ? " (role creation disabled)" : "")")
-        }
-
-        // 6. OAuth callback
-        if let callback = config.callbackURL, let url = URL(string: callback) {
-            let host = url.host ?? ""
-            let loopback = host == "localhost" || host.hasPrefix("127.") || host == "::1"
-            if url.scheme != "https" && !loopback {
-                fail("DISCORD_CALLBACK_URL uses \(url.scheme ?? "no scheme"): Discord requires https for non-local redirects",
-                     fix: "use https://<your auth host>/discord/callback/ and register exactly that URL in the Developer Portal → OAuth2 → Redirects")
-            } else if !url.path.hasSuffix("/discord/callback/") {
-                warn("DISCORD_CALLBACK_URL does not end with AA's /discord/callback/; it must equal, byte for byte, a redirect registered in the Developer Portal")
-            } else {
-                ok("DISCORD_CALLBACK_URL looks like AA's callback (it must be registered byte for byte in the Developer Portal)")
-            }
-        } else {
-            warn("DISCORD_CALLBACK_URL is not set: member linking (oauth-url, discord.add_user) needs it")
-        }
-        if config.appID == nil || config.appSecret == nil {
-            warn("DISCORD_APP_ID / DISCORD_APP_SECRET not set: needed for bot-url, oauth-url and discord.add_user")
         }
 
         await DatabaseCheck.run(configuration: config, ok: ok, warn: warn, fail: { fail($0, fix: $1) })

@@ -27,10 +27,10 @@ public struct RootCommand: AsyncParsableCommand {
             }
             Foundation.exit(0)
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("discord-worker: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("discord-worker: \(KnownSecrets.redact(error.description))\n".utf8))
             Foundation.exit(2)
         } catch let error as CommandFailure {
-            FileHandle.standardError.write(Data("discord-worker: \(error.message)\n".utf8))
+            FileHandle.standardError.write(Data("discord-worker: \(KnownSecrets.redact(error.message))\n".utf8))
             Foundation.exit(error.exitCode)
         } catch {
             let code = exitCode(for: error)
@@ -42,7 +42,7 @@ public struct RootCommand: AsyncParsableCommand {
             let message = self.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
             if !message.isEmpty {
                 let line = message.split(separator: "\n").joined(separator: " ")
-                FileHandle.standardError.write(Data("discord-worker: \(line) (see --help)\n".utf8))
+                FileHandle.standardError.write(Data("discord-worker: \(KnownSecrets.redact(line)) (see --help)\n".utf8))
             }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 64 ? 2 : code.rawValue)
         }

@@ -39,9 +39,14 @@ struct RunCommand: AsyncParsableCommand {
         options.exitWhenIdle = exitWhenIdle
         options.cacheURL = config.cacheURL
         options.resultBackendURL = config.resultBackendURL
+        options.foreignTasks = config.foreignTasks
+        if case .forward(let target) = options.foreignTasks, config.queues.contains(target) {
+            throw ConfigurationError(variable: "DISCORD_WORKER_FOREIGN_TASKS",
+                                     problem: "forwards to '\(target)', a queue this worker consumes (tasks would go round in circles)")
+        }
 
         let registry = TaskRegistry()
-        try await TaskWiring.register(into: registry, configuration: config, logger: logger)
+        try await TaskWiring.register(into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
         let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger)
         let signals = SignalHandler { signal in
             logger.info("signal received: finishing running tasks, taking no new ones", metadata: ["signal": "\(signal)"])

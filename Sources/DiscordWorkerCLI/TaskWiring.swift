@@ -1,3 +1,4 @@
+import Broker
 import DiscordAPI
 import DiscordTasks
 import Foundation
@@ -11,7 +12,9 @@ enum TaskWiring {
     /// Builds the shared `DiscordSync` (Discord client, AA's database, cache and broker Redis) and
     /// registers every `discord.*` handler. Fails at start with one line when DISCORD_GUILD_ID or
     /// DISCORD_BOT_TOKEN is missing or DATABASE_URL cannot be opened (never printing a secret).
-    static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws {
+    /// `lockHolder`: the worker id and lease the handlers' locks are bound to (see `RedisLocks`).
+    static func register(into registry: TaskRegistry, configuration: Configuration, lockHolder: (id: String, lease: Duration)? = nil,
+                         logger: Logger) async throws {
         let (guildID, token) = try configuration.requireDiscord()
         let databaseURL: DatabaseURL
         do {
@@ -45,7 +48,8 @@ enum TaskWiring {
             appSecret: configuration.appSecret?.value, callbackURL: configuration.callbackURL,
             queue: configuration.queues.first ?? "services",
             origin: "discord-worker-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)")
-        let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, logger: logger)
+        let locks = lockHolder.map { RedisLocks(redis: broker, holder: $0.id, lease: $0.lease) }
+        let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, locks: locks, logger: logger)
         AATaskCatalog.register(sync, into: registry)
         TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
     }

@@ -14,6 +14,9 @@ import WorkerRuntime
 ///
 /// - `discord_worker.test.sleep(seconds, key=None)`: sleeps; with `key`, `RPUSH key "start:<id>"` before
 ///   and `RPUSH key "done:<id>"` after. Returns `seconds`.
+/// - `discord_worker.test.user_sleep(user_pk, seconds, key, hold_key=None)`: like `sleep`, under the per-user
+///   lock of `user_pk` (as `discord.update_groups`), recording `start:<pk>:<id>` and `done:<pk>:<id>`; while
+///   the broker key `hold_key` exists when it starts, it sleeps 60 s instead (a task a worker is killed in).
 /// - `discord_worker.test.record(key, value)`: `RPUSH key <value>` (strings as they are, anything else as
 ///   JSON). Returns `value`.
 /// - `discord_worker.test.retry(key=None, succeed_after=1)`: with `key`, `RPUSH key {"worker": "swift",
@@ -48,6 +51,25 @@ enum TestTasks {
             if let key { try await rpush(key, Array("start:\(invocation.id)".utf8)) }
             try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             if let key { try await rpush(key, Array("done:\(invocation.id)".utf8)) }
+            return .success(invocation.arguments["seconds"] ?? .null)
+        })
+
+        registry.register(TaskDefinition(
+            name: "discord_worker.test.user_sleep",
+            parameters: [.required("user_pk"), .required("seconds"), .required("key"), .optional("hold_key", default: .null)],
+            userParameter: "user_pk"
+        ) { invocation in
+            guard let pk = invocation.int("user_pk"), let key = invocation.string("key"),
+                  var seconds = invocation.arguments["seconds"]?.numberValue, seconds >= 0, seconds <= 3600 else {
+                return .failure(reason: "bad arguments: user_pk (integer), seconds (0 to 3600), key (string), hold_key")
+            }
+            if let hold = invocation.string("hold_key"), try await redis.command(["EXISTS", RedisArgument(hold)]) == .integer(1) {
+                seconds = 60
+            }
+            let start = "start:\(pk):\(invocation.id)"
+            try await rpush(key, Array(start.utf8))
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            try await rpush(key, Array("done:\(pk):\(invocation.id)".utf8))
             return .success(invocation.arguments["seconds"] ?? .null)
         })
 

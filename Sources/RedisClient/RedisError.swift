@@ -27,6 +27,15 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     /// True when the failure is about the connection rather than the command.
     public var isConnectionError: Bool { code == .connection || code == .closed }
 
+    /// A server error that persists until an operator acts: authentication/permissions (wrong password or
+    /// ACL), a read-only replica, a full or failing server, a database number the server does not have.
+    public var refusesThisClient: Bool {
+        guard code == .server else { return false }
+        let prefixes = ["NOAUTH", "WRONGPASS", "NOPERM", "READONLY", "MISCONF", "OOM", "LOADING", "ERR invalid password",
+                        "ERR DB index is out of range", "ERR AUTH"]
+        return prefixes.contains { message.hasPrefix($0) }
+    }
+
     public var description: String {
         connection.isEmpty ? "redis: \(message)" : "redis (\(connection)): \(message)"
     }

@@ -140,9 +140,14 @@ public struct DiscordWorkerBinary: Sendable {
         try await succeed(["enqueue", task] + options).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `status --json`, decoded.
+    /// `status --json`, decoded. Exit codes 3-5 (unhealthy: no live worker, token rejected, a worker's
+    /// problem) still print the report; `statusExitCode` says which.
     public func status() async throws -> StatusSnapshot {
-        let out = try await succeed(["status", "--json"])
+        let result = try await run(["status", "--json"])
+        guard [0, 3, 4, 5].contains(result.exitCode) else {
+            throw TestSupportError("discord-worker status --json exited \(result.exitCode): \(result.stderr.suffix(2000))")
+        }
+        let out = result.stdout
         do { return try JSONDecoder().decode(StatusSnapshot.self, from: Data(out.utf8)) } catch {
             throw TestSupportError("status --json printed something unreadable (\(error)): \(out.prefix(2000))")
         }
@@ -223,6 +228,8 @@ public struct StatusSnapshot: Decodable, Sendable {
     /// queue → priority ("0"…"9") → depth.
     public var queues: [String: [String: Int]]
     public var delayed: Int
+    /// Messages parked until a user's lock is free (absent in older binaries: 0).
+    public var waitingForLock: Int
     public var inFlight: Int
     public var deadLetters: Int
     public var workers: [Worker]
@@ -245,6 +252,18 @@ public struct StatusSnapshot: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case queues, delayed, inFlight = "in_flight", deadLetters = "dead_letters", workers, bulk
+        case waitingForLock = "waiting_for_lock"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        queues = try c.decode([String: [String: Int]].self, forKey: .queues)
+        delayed = try c.decode(Int.self, forKey: .delayed)
+        waitingForLock = try c.decodeIfPresent(Int.self, forKey: .waitingForLock) ?? 0
+        inFlight = try c.decode(Int.self, forKey: .inFlight)
+        deadLetters = try c.decode(Int.self, forKey: .deadLetters)
+        workers = try c.decode([Worker].self, forKey: .workers)
+        bulk = try c.decode([Bulk].self, forKey: .bulk)
     }
 
     /// Messages waiting in `queue`, all priorities.

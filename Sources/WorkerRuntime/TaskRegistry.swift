@@ -14,6 +14,10 @@ public enum TaskOutcome: Sendable, Equatable {
     case retry(after: Duration, reason: String, countsAsRetry: Bool)
     /// Final failure caused by the input (e.g. `unknown user`): dead-lettered with this reason, the chain stops.
     case failure(reason: String)
+    /// A service the task needs is unavailable or refuses this worker (Redis down, wrong `CACHE_URL`, bad
+    /// password): logged as an error, tried again with a growing pause (5 s doubling to 5 min), never
+    /// counted as a retry, and reported in `status` until a task succeeds again.
+    case unavailable(reason: String)
 
     /// A retry after an API or network error, with the configured pause.
     public static func retryAfterError(_ reason: String) -> TaskOutcome {

@@ -27,6 +27,8 @@ public final class Worker: Sendable {
         var processed = 0
         /// Tasks whose handler runs now, by delivery tag, with the time their handler started.
         var active: [String: (task: ObservedTask, started: Date)] = [:]
+        /// Since when tasks find a service they need unavailable (`TaskOutcome.unavailable`); nil when fine.
+        var unavailableSince: Date?
     }
 
     public init(options: WorkerOptions, registry: TaskRegistry, brokerURL: RedisURL, logger: Logger,
@@ -159,13 +161,17 @@ public final class Worker: Sendable {
         logger.info("worker stopped", metadata: ["processed": "\(processedCount)"])
     }
 
-    /// Heartbeat and takeover of dead workers' messages, every third of a lease.
+    /// Heartbeat (alive key and held locks), takeover of dead workers' messages and locks, and the
+    /// expired-lock sweep: every third of a lease, at most 2 s apart so a dead worker's tasks come back
+    /// soon after its lease ends.
     private func housekeepingLoop() async {
-        let interval = options.lease / 3
+        let interval = min(options.lease / 3, .seconds(2))
         while !Task.isCancelled {
             do {
                 try await broker.heartbeat()
                 try await broker.recoverDeadWorkers()
+                let woken = try await broker.sweepExpiredLocks()
+                if woken > 0 { logger.warning("returned tasks that waited for an expired lock", metadata: ["messages": "\(woken)"]) }
             } catch {
                 logger.warning("heartbeat failed", metadata: [LogKey.error: "\(error)"])
             }
@@ -197,6 +203,7 @@ public final class Worker: Sendable {
             let lengths = try await inspector.lengths(of: broker.sourceKeys)
             if lengths.contains(where: { $0 > 0 }) { return false }
             if try await inspector.delayedCount() > 0 { return false }
+            if try await inspector.waitingForLocksCount() > 0 { return false }
             return try await inspector.workers().allSatisfy { $0.inFlight == 0 }
         } catch {
             return false
@@ -241,6 +248,13 @@ public final class Worker: Sendable {
             return
         }
         guard let definition = registry.definition(message.task) else {
+            if case .forward(let target) = options.foreignTasks, !options.queues.contains(target), !options.ownsNamespace(of: message.task) {
+                // Not ours (another service's task on a shared queue): to the queue its worker consumes,
+                // bytes untouched, at the priority it had.
+                log.info("task is not ours: forwarded", metadata: [LogKey.outcome: "forwarded", "to_queue": "\(target)"])
+                await settle(delivery, .ack.publishing(delivery.raw, to: KombuKeys.listKey(queue: target, priority: message.priority)))
+                return
+            }
             log.warning("unknown task dead-lettered", metadata: [LogKey.outcome: "unknown task"])
             await deadLetter(delivery, message, reason: "unknown task '\(message.task)'", logger: log)
             await storeResult(message, ResultMeta.notRegistered(taskID: message.id, task: message.task, dateDone: now))
@@ -258,21 +272,15 @@ public final class Worker: Sendable {
             return
         }
 
-        var userLock: (key: String, token: String)?
+        var userLock: RedisLock?
         if let parameter = definition.userParameter, let value = arguments[parameter] {
             if let pk = value.int64Value {
                 log[metadataKey: LogKey.userPK] = "\(pk)"
-                let key = broker.keys.userLock(pk)
-                let token = delivery.tag
-                let set = try? await broker.connection.command(["SET", RedisArgument(key), RedisArgument(token), "NX", "PX", 600_000])
-                let acquired = set == .status("OK")
-                if !acquired {
-                    // Another worker runs a task for this user right now: try again shortly, not counted as a retry.
-                    let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
-                    await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: now.addingTimeInterval(0.5)))
-                    return
+                let lock = broker.locks.user(pk, token: delivery.tag)
+                switch await lockOrPark(lock, delivery, message, now: now, logger: log) {
+                case .acquired: userLock = lock
+                case .parked, .leaseLost: return
                 }
-                userLock = (key, token)
             }
         }
 
@@ -287,15 +295,14 @@ public final class Worker: Sendable {
         } catch {
             outcome = .failure(reason: "error: \(error)")
         }
-        if let userLock {
-            _ = try? await broker.connection.eval(Self.releaseLock, keys: [RedisArgument(userLock.key)], args: [RedisArgument(userLock.token)])
-        }
+        if let userLock { await release(userLock, logger: log) }
         let elapsed = ContinuousClock.now - started
         state.withLock { _ = $0.active.removeValue(forKey: delivery.tag) }
         let observedOutcome: ObservedOutcome
         switch outcome {
         case .success(let value): observedOutcome = .succeeded(result: value)
         case .failure(let reason): observedOutcome = .failed(reason: reason)
+        case .unavailable(let reason): observedOutcome = .postponed(reason: reason)
         case .retry(_, let reason, let counts):
             observedOutcome = !counts ? .postponed(reason: reason)
                 : message.retries >= options.maxRetries ? .failed(reason: "gave up after \(message.retries) retries: \(reason)")
@@ -305,7 +312,15 @@ public final class Worker: Sendable {
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         log[metadataKey: LogKey.durationMS] = "\(ms)"
 
+        if case .success = outcome { await serviceAvailableAgain() }
         switch outcome {
+        case .unavailable(let reason):
+            let pause = unavailablePause()
+            log.error("task cannot run: a service it needs is unavailable; trying again later (not counted as a retry)",
+                      metadata: [LogKey.outcome: "unavailable", LogKey.reason: "\(reason)", "retry_in_s": "\(Int(pause))"])
+            do { try await broker.reportProblem(reason) } catch {}
+            let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+            await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: Date().addingTimeInterval(pause)))
         case .success(let value):
             await finishWithSuccess(delivery, message, definition, result: value, logger: log)
         case .failure(let reason):
@@ -330,11 +345,59 @@ public final class Worker: Sendable {
         }
     }
 
-    private static let releaseLock = RedisScript("""
-    -- discord-worker release-lock v1
-    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-    return 0
-    """)
+    /// The pause before a task that found a service unavailable runs again: as long as the outage has
+    /// lasted so far (at least 5 s, at most 5 min), so a persistent error backs off whatever the concurrency.
+    private func unavailablePause() -> TimeInterval {
+        let since = state.withLock { state -> Date in
+            if state.unavailableSince == nil { state.unavailableSince = Date() }
+            return state.unavailableSince!
+        }
+        return min(300, max(5, Date().timeIntervalSince(since)))
+    }
+
+    /// A task succeeded: the outage (if any) is over; `status` stops reporting it.
+    private func serviceAvailableAgain() async {
+        let wasDown = state.withLock { state -> Bool in
+            defer { state.unavailableSince = nil }
+            return state.unavailableSince != nil
+        }
+        if wasDown {
+            logger.notice("tasks reach their services again")
+            do { try await broker.reportProblem(nil) } catch {}
+        }
+    }
+
+    /// The per-user lock, or the message parks in the lock's durable waiting list (no polling): the
+    /// release, the recovery of a dead holder or the expiry sweep puts it back at the front of its queue.
+    private func lockOrPark(_ lock: RedisLock, _ delivery: Delivery, _ message: TaskMessage, now: Date,
+                            logger: Logger) async -> RedisBroker.LockAttempt {
+        do {
+            let attempt = try await broker.lockOrPark(lock, for: delivery)
+            if attempt == .parked { logger.debug("task waits for the user's lock", metadata: [LogKey.outcome: "waiting"]) }
+            return attempt
+        } catch {
+            // Redis unavailable: the message goes back through the delayed set once Redis answers again.
+            logger.warning("could not take the user's lock; trying again shortly", metadata: [LogKey.error: "\(error)"])
+            let bytes = message.form == .protocol2 || message.form == .protocol1 ? delivery.raw : message.toEnvelope(origin: options.nodeName, now: now).bytes
+            await settle(delivery, .ack.delaying(bytes, to: delivery.sourceKey, until: Date().addingTimeInterval(1)))
+            return .leaseLost
+        }
+    }
+
+    /// Releases a user lock (waking the messages parked behind it), retrying while Redis is unavailable:
+    /// the heartbeat renews every lock this worker holds, so a lost release would keep it held.
+    private func release(_ lock: RedisLock, logger: Logger) async {
+        var backoff = RedisBackoff()
+        for attempt in 1...50 {
+            do {
+                try await lock.release()
+                return
+            } catch {
+                logger.warning("could not release the user's lock; retrying", metadata: [LogKey.error: "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
 
     private func finishWithSuccess(_ delivery: Delivery, _ message: TaskMessage, _ definition: TaskDefinition, result: JSONValue, logger: Logger) async {
         var settlement = Settlement.ack

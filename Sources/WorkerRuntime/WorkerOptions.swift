@@ -31,6 +31,8 @@ public struct WorkerOptions: Sendable {
     public var resultBackendURL: RedisURL?
     /// How long result meta is kept (Celery's `result_expires`).
     public var resultExpires: Int = 86_400
+    /// `DISCORD_WORKER_FOREIGN_TASKS`: what happens to tasks that are not ours on a consumed queue.
+    public var foreignTasks: ForeignTasks = .forward(queue: "celery")
 
     public init(workerID: String? = nil) {
         let host = ProcessInfo.processInfo.hostName
@@ -40,7 +42,34 @@ public struct WorkerOptions: Sendable {
         self.nodeName = "discord-worker-\(pid)@\(host)"
     }
 
+    /// Task name prefixes this worker owns: an unknown name there is our error (dead-lettered as an unknown
+    /// task), never another service's task to forward.
+    /// (`celery.*` built-ins other than `celery.ping`, e.g. `celery.chord_unlock`, are forwarded: Celery runs them.)
+    public var ownNamespaces: [String] = ["discord.", "discord_worker."]
+
+    public func ownsNamespace(of task: String) -> Bool {
+        ownNamespaces.contains { task.hasPrefix($0) }
+    }
+
     public func route(_ task: String) -> String? {
         routes.first { task.hasPrefix($0.prefix) }?.queue
+    }
+}
+
+/// Tasks on a consumed queue that this worker does not run (AA operators route other services there).
+public enum ForeignTasks: Sendable, Equatable {
+    /// LPUSH the message, bytes untouched, onto `queue` at the priority it had (default: Celery's `celery`).
+    case forward(queue: String)
+    /// Dead-letter it as an unknown task.
+    case deadLetter
+
+    /// Parses `forward:QUEUE` or `dead-letter`; nil when the text is neither.
+    public init?(setting: String) {
+        let text = setting.trimmingCharacters(in: .whitespaces)
+        if text == "dead-letter" { self = .deadLetter; return }
+        guard text.hasPrefix("forward:") else { return nil }
+        let queue = text.dropFirst("forward:".count).trimmingCharacters(in: .whitespaces)
+        guard !queue.isEmpty, !queue.contains("\u{06}\u{16}"), !queue.contains(",") else { return nil }
+        self = .forward(queue: queue)
     }
 }

@@ -28,9 +28,12 @@ struct SingleUserTaskTests {
         let h = try await TaskHarness.start(seed: smallSeed()) { _ in }
         defer { Task { await h.stop() } }
         let log = h.sync.logger
+        // Unreachable or refusing (wrong CACHE_URL, password): the worker backs off, uncounted, and reports it.
         let blip = h.sync.outcome(for: RedisError(.connection, "Connection refused"), logger: log)
-        guard case .retry(let after, _, let counts) = blip else { Issue.record("\(blip)"); return }
-        #expect(!counts && after == .seconds(5))
+        guard case .unavailable(let reason) = blip else { Issue.record("\(blip)"); return }
+        #expect(reason.contains("Connection refused"))
+        let refused = h.sync.outcome(for: RedisError(.server, "WRONGPASS invalid username-password pair"), logger: log)
+        guard case .unavailable = refused else { Issue.record("\(refused)"); return }
         let scriptError = h.sync.outcome(for: RedisError(.server, "ERR bad script"), logger: log)
         #expect(scriptError == .retryAfterError("redis: \(RedisError(.server, "ERR bad script"))"))
     }

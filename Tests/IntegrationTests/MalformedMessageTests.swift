@@ -33,7 +33,7 @@ struct MalformedMessageTests {
         ("two-element body", envelope(body: "[[], {}]"), "body"),
         ("msgpack content type", envelope(contentType: "application/x-msgpack"), "msgpack"),
         ("eta tomorrow", envelope(eta: #""tomorrow""#), "eta"),
-        ("unknown task", envelope(task: "tests.no_such_task"), "unknown task"),
+        ("unknown task (in our namespace; others are forwarded)", envelope(task: "discord.no_such_task"), "unknown task"),
         ("too many arguments", envelope(body: "[[1], {}, \(embed)]"), "argument"),
         ("unexpected keyword", envelope(body: #"[[], {"x": 1}, \#(embed)]"#), "argument"),
         ("args not a list", envelope(body: #"[{"a": 1}, {}, \#(embed)]"#), "args"),

@@ -23,7 +23,10 @@ redis-cli -p "$port" LPUSH services 'not a message {' >/dev/null
 timeout 60 "$bin" run --exit-when-idle 2>"$dir/worker.log"
 result=$(redis-cli -p "$port" -n 2 GET "celery-task-meta-$id")
 echo "$result" | grep -q '"status": "SUCCESS"' || { echo "smoke: celery.ping result missing: $result"; cat "$dir/worker.log"; exit 1; }
-"$bin" status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["dead_letters"]==1 and s["in_flight"]==0 and s["delayed"]==0, s'
+# No worker runs now: status reports that with exit code 3 (README "status exit codes").
+set +e; status_json=$("$bin" status --json); code=$?; set -e
+[ "$code" = 3 ] || { echo "smoke: status without a live worker exited $code, expected 3"; exit 1; }
+echo "$status_json" | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["dead_letters"]==1 and s["in_flight"]==0 and s["delayed"]==0, s'
 "$bin" dead-letters list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["message"]=="not a message {", d'
 set +e
 "$bin" enqueue discord.update_groups --args '[1, 2, 3]' 2>/dev/null; code=$?

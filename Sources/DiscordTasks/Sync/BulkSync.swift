@@ -318,11 +318,10 @@ extension DiscordSync {
     /// Sends one member's change under the worker's per-user lock.
     private func apply(_ action: BulkAction, roleRoute: Bool, counters: Shared<BulkCounters>, logger: Logger) async {
         let log = logger.with(userPK: action.pk)
-        let lockKey = options.userLockKey(action.pk)
-        let token = "bulk-" + UUID().uuidString
+        let lock = locks.user(action.pk, token: "bulk-" + UUID().uuidString)
         var outcome: Result<Bool, any Error>
         do {
-            try await acquireLock(lockKey, token: token, ttlMilliseconds: 120_000, waitUpTo: .seconds(10), on: broker)
+            try await lock.acquire(waitUpTo: .seconds(10))
             do {
                 let user = Snowflake(action.uid)
                 if roleRoute, let single = action.singleRole {
@@ -338,7 +337,7 @@ extension DiscordSync {
             } catch {
                 outcome = .failure(error)
             }
-            await releaseLock(lockKey, token: token, on: broker)
+            _ = try? await lock.release()
         } catch {
             outcome = .failure(error)
         }

@@ -1,3 +1,4 @@
+public import Broker
 import CeleryProtocol
 public import DiscordAPI
 import Foundation
@@ -10,7 +11,7 @@ import WorkerRuntime
 
 /// The shared service behind every `discord.*` handler: the Discord client, AA's database, AA's
 /// cache Redis (roles/guild-name caches, celery_once locks, notification counts) and the broker
-/// Redis (messages this worker enqueues itself, per-user locks).
+/// Redis (messages this worker enqueues itself, and every lock: `RedisLocks`, bound to the worker's lease).
 public final class DiscordSync: Sendable {
     public let client: DiscordClient
     public let database: any HostDatabase
@@ -19,6 +20,8 @@ public final class DiscordSync: Sendable {
     /// The Celery broker (db 0).
     public let broker: RedisClient
     public let options: DiscordSyncOptions
+    /// Per-user and role-creation locks in the broker Redis, held in the worker's name.
+    public let locks: RedisLocks
     let logger: Logger
 
     struct BotState {
@@ -34,7 +37,10 @@ public final class DiscordSync: Sendable {
     static let botStateLifetime: Duration = .seconds(300)
 
     public init(client: DiscordClient, database: any HostDatabase, cache: RedisClient, broker: RedisClient,
-                options: DiscordSyncOptions, logger: Logger = Logger(label: "discord-worker.tasks")) {
+                options: DiscordSyncOptions, locks: RedisLocks? = nil, logger: Logger = Logger(label: "discord-worker.tasks")) {
+        // Without a worker (tests, tools) the locks are held in a name nobody renews: they expire after 30 s.
+        self.locks = locks ?? RedisLocks(redis: broker, keys: BrokerKeys(prefix: options.keyPrefix),
+                                         holder: "tasks-" + UUID().uuidString.prefix(8).lowercased(), lease: .seconds(30))
         self.client = client
         self.database = database
         self.cache = cache
@@ -148,9 +154,10 @@ public final class DiscordSync: Sendable {
         var current = roles
         for name in names {
             if current.contains(where: { $0.name == name && $0.id != options.guildID }) { continue }
-            let lockKey = options.createRoleLockKey(name: name)
-            let token = UUID().uuidString
-            try await acquireLock(lockKey, token: token, ttlMilliseconds: 60_000, waitUpTo: .seconds(60))
+            let lock = locks.named(options.createRoleLockName(name: name), token: "create-role-" + UUID().uuidString)
+            do { try await lock.acquire(waitUpTo: .seconds(60)) } catch let timeout as LockTimeout {
+                throw SyncError("\(timeout)", retryable: true)
+            }
             do {
                 let fresh = try await client.getRoles(guild: guild).map(Self.info)
                 if !fresh.isEmpty { current = fresh }
@@ -165,36 +172,12 @@ public final class DiscordSync: Sendable {
                     }
                 }
             } catch {
-                await releaseLock(lockKey, token: token)
+                _ = try? await lock.release()
                 throw error
             }
-            await releaseLock(lockKey, token: token)
+            _ = try? await lock.release()
         }
         return current
-    }
-
-    // MARK: - Locks
-
-    static let releaseScript = RedisScript("""
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """)
-
-    /// Takes a lock in the cache Redis, polling while another holder has it.
-    func acquireLock(_ key: String, token: String, ttlMilliseconds: Int, waitUpTo: Duration,
-                     on redis: RedisClient? = nil) async throws {
-        let connection = redis ?? cache
-        let deadline = ContinuousClock.now + waitUpTo
-        while true {
-            let reply = try await connection.command(["SET", RedisArgument(key), RedisArgument(token), "NX", "PX", RedisArgument(ttlMilliseconds)])
-            if reply == .status("OK") { return }
-            guard ContinuousClock.now < deadline else { throw SyncError("lock \(key) still held after \(waitUpTo)", retryable: true) }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-    }
-
-    func releaseLock(_ key: String, token: String, on redis: RedisClient? = nil) async {
-        _ = try? await (redis ?? cache).eval(Self.releaseScript, keys: [RedisArgument(key)], args: [RedisArgument(token)])
     }
 
     // MARK: - Enqueueing (AA's own calls)

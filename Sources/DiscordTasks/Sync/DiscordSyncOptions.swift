@@ -53,10 +53,8 @@ public struct DiscordSyncOptions: Sendable {
     public var guildNameCacheKey: String { "DISCORD_GUILD_NAME__" + MD5.hex(String(guildID)) }
     /// The post-sync member state key.
     public func memberCacheKey(uid: UInt64) -> String { keyPrefix + "member:\(guildID):\(uid)" }
-    /// The role-creation lock for one name.
-    public func createRoleLockKey(name: String) -> String { keyPrefix + "lock:create-role:" + MD5.hex("\(guildID):\(name)") }
-    /// The worker's per-user lock (`BrokerKeys.userLock`).
-    public func userLockKey(_ pk: Int64) -> String { keyPrefix + "lock:user:" + String(pk) }
+    /// The role-creation lock's name for one role name (`RedisLocks.named`).
+    public func createRoleLockName(name: String) -> String { "create-role:" + MD5.hex("\(guildID):\(name)") }
     /// AA's unread notification count cache key (django-redis, version 1, no prefix).
     public static func notificationCountKey(_ pk: Int64) -> String { ":1:USER_NOTIFICATION_COUNT_" + String(pk) }
 }

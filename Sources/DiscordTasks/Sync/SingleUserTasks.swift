@@ -29,6 +29,8 @@ extension DiscordSync {
     /// configured pause; rate-limit and budget waits retry after exactly their time, not counted.
     func outcome(for error: any Error, logger: Logger) -> TaskOutcome {
         switch error {
+        case let error as DiscordAPIError where error.code == .rateLimiterUnavailable:
+            return .unavailable(reason: "the rate-limit state in CACHE_URL's Redis: \(error.message)")
         case let error as DiscordAPIError:
             if let wait = error.retryAfter, error.code == .rateLimited || error.code == .invalidRequestBudget {
                 return .retry(after: wait, reason: error.description, countsAsRetry: false)
@@ -42,10 +44,11 @@ extension DiscordSync {
             return .retry(after: .seconds(5), reason: "database: \(error)", countsAsRetry: false)
         case let error as HostDatabaseError:
             return .retryAfterError("database: \(error)")
-        case let error as RedisError where error.isConnectionError:
-            // Redis restarting or unreachable: the client reconnects with backoff; the task waits, uncounted,
-            // so a Redis restart never uses up AA's retries.
-            return .retry(after: .seconds(5), reason: "redis: \(error)", countsAsRetry: false)
+        case let error as RedisError where error.isConnectionError || error.refusesThisClient:
+            // Redis restarting, unreachable or refusing us (wrong CACHE_URL, password): the task waits with a
+            // growing pause, uncounted, so a Redis restart never uses up AA's retries; the worker logs it
+            // as an error and reports it in `status`.
+            return .unavailable(reason: "\(error)")
         case let error as RedisError:
             return .retryAfterError("redis: \(error)")
         case let error as SyncError:
