@@ -7,6 +7,7 @@
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
+//   CeleryProtocol → ZlibInflate → CZlib
 //   discord-sandbox (exe) → DiscordSandbox (Hummingbird; never linked into discord-worker)
 import PackageDescription
 
@@ -25,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
@@ -32,9 +34,12 @@ let package = Package(
         // C libraries (system packages), wrapped by exactly one Swift target each.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr().
-        .target(name: "PythonCompat", swiftSettings: swiftSettings),
+        .target(name: "PythonCompat", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], swiftSettings: swiftSettings),
 
         // The only owner of hiredis.
         .target(name: "RedisClient", dependencies: [
@@ -48,8 +53,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // The only owner of zlib (kombu's compressed bodies).
+        .target(name: "ZlibInflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+
         // Pure Celery/kombu wire protocol: envelopes, bodies, priority keys, chains, retries, once-locks.
-        .target(name: "CeleryProtocol", dependencies: ["PythonCompat"], swiftSettings: swiftSettings),
+        .target(name: "CeleryProtocol", dependencies: ["PythonCompat", "ZlibInflate"], swiftSettings: swiftSettings),
 
         // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters.
         .target(name: "Broker", dependencies: [
@@ -116,6 +124,7 @@ let package = Package(
 
         .testTarget(name: "PythonCompatTests", dependencies: ["PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryProtocolTests", dependencies: ["CeleryProtocol", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZlibInflateTests", dependencies: ["ZlibInflate"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport"], swiftSettings: swiftSettings),
