@@ -41,6 +41,9 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
 
+        // The log metadata keys of every module.
+        .target(name: "LogKeys", swiftSettings: swiftSettings),
+
         // The only owner of hiredis.
         .target(name: "RedisClient", dependencies: [
             "CHiredis",
@@ -49,7 +52,7 @@ let package = Package(
 
         // The only owner of libcurl.
         .target(name: "CurlHTTP", dependencies: [
-            "CCurl",
+            "CCurl", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -67,7 +70,7 @@ let package = Package(
 
         // Discord HTTP API v10 client with the Redis-shared rate limiter.
         .target(name: "DiscordAPI", dependencies: [
-            "CurlHTTP", "RedisClient",
+            "CurlHTTP", "RedisClient", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -79,7 +82,7 @@ let package = Package(
 
         // Worker runtime: task registry, argument binding, processor, retries, shutdown.
         .target(name: "WorkerRuntime", dependencies: [
-            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
