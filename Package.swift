@@ -36,7 +36,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr().
+        // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr() and string
+        // rules, calendar arithmetic.
         .target(name: "PythonCompat", dependencies: [
             .product(name: "OrderedCollections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
@@ -70,12 +71,13 @@ let package = Package(
 
         // Discord HTTP API v10 client with the Redis-shared rate limiter.
         .target(name: "DiscordAPI", dependencies: [
-            "CurlHTTP", "RedisClient", "LogKeys",
+            "CurlHTTP", "RedisClient", "LogKeys", "PythonCompat",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
         // Alliance Auth's own database (SQLite through GRDB).
         .target(name: "HostDatabase", dependencies: [
+            "PythonCompat",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -103,6 +105,7 @@ let package = Package(
 
         // The Discord API sandbox: test equipment, its own product.
         .target(name: "DiscordSandbox", dependencies: [
+            "PythonCompat",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -130,7 +133,7 @@ let package = Package(
         .testTarget(name: "ZlibInflateTests", dependencies: ["ZlibInflate"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordSandboxTests", dependencies: [
             "DiscordSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

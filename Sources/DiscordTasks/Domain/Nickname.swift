@@ -1,4 +1,5 @@
 public import HostDatabase
+import PythonCompat
 
 /// The nickname `update_nickname` sends (allianceauth-db.md §5.2).
 public enum Nickname {

@@ -1,3 +1,5 @@
+import PythonCompat
+
 /// AA's `NameFormatter.format_name()`: `string.Formatter().vformat(format, args=[], kwargs=values).strip()`
 /// with Python's semantics (allianceauth-db.md §5.2), following CPython's `string.Formatter` and
 /// `Objects/stringlib/unicode_format.h`:

@@ -1,3 +1,5 @@
+import PythonCompat
+
 /// The role names a user should have (allianceauth-db.md §5.1 step 1).
 public enum RoleNames {
     /// Discord's role name limit, in code points; AA truncates names to it before matching.
