@@ -4,7 +4,8 @@
 // Layers, C at the leaves:
 //   discord-worker (exe) → DiscordWorkerCLI → WorkerRuntime, DiscordTasks
 //   DiscordTasks → DiscordAPI, HostDatabase, WorkerRuntime
-//   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
+//   WorkerRuntime → Broker → CeleryProtocol → PythonCompat (→ OrderedCollections)
+//   HostDatabase, DiscordAPI, DiscordSandbox → PythonCompat; WorkerRuntime, DiscordAPI, CurlHTTP → LogKeys
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
 //   CeleryProtocol → ZlibInflate → CZlib

@@ -3,7 +3,7 @@ import PythonCompat
 
 /// Datetimes as Django stores them in SQLite with `USE_TZ = True`: naive UTC text
 /// `YYYY-MM-DD HH:MM:SS.ffffff`, the fraction omitted when the microseconds are 0
-/// (allianceauth-db.md §8). Pure arithmetic on the proleptic Gregorian calendar, no `Calendar`.
+/// (MariaDB's `datetime(6)` holds the same naive UTC). Pure arithmetic (`CivilCalendar`), no `Calendar`.
 public enum DjangoDateTime {
     /// `date` rounded to the microsecond, in Django's text form.
     public static func format(_ date: Date) -> String {
