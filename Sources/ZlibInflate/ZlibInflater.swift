@@ -31,8 +31,9 @@ public struct ZlibInflater: ~Copyable {
     private let stream: UnsafeMutablePointer<z_stream>
 
     public init() throws(Failure) {
-        // The z_stream must not move: zlib keeps a pointer to it in its state.
-        stream = .allocate(capacity: 1)
+        // The z_stream must not move: zlib keeps a pointer to it in its state. `self.stream` is set only once
+        // zlib has started, so a failed init frees here and `deinit` does not run.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let status = czlib_inflate_init(stream)
         guard status == Z_OK else {
@@ -40,6 +41,7 @@ public struct ZlibInflater: ~Copyable {
             stream.deallocate()
             throw Failure(message: "zlib cannot start (error \(status))")
         }
+        self.stream = stream
     }
 
     deinit {
