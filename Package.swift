@@ -6,8 +6,10 @@
 //   DiscordTasks → DiscordAPI, HostDatabase (protocol only), WorkerRuntime
 //   DiscordWorkerCLI → HostDatabaseSQLite → GRDB; HostDatabaseMariaDB → MariaDBClient → CMariaDB
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
+//   HostDatabase, DiscordAPI, DiscordSandbox → PythonCompat (→ OrderedCollections); WorkerRuntime, DiscordAPI, CurlHTTP → LogKeys
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
+//   CeleryProtocol → ZlibInflate → CZlib
 //   discord-sandbox (exe) → DiscordSandbox (Hummingbird; never linked into discord-worker)
 import PackageDescription
 
@@ -26,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
@@ -34,9 +37,16 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr().
-        .target(name: "PythonCompat", swiftSettings: swiftSettings),
+        // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr() and string
+        // rules, calendar arithmetic.
+        .target(name: "PythonCompat", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], swiftSettings: swiftSettings),
+
+        // The log metadata keys of every module.
+        .target(name: "LogKeys", swiftSettings: swiftSettings),
 
         // The only owner of hiredis.
         .target(name: "RedisClient", dependencies: [
@@ -46,7 +56,7 @@ let package = Package(
 
         // The only owner of libcurl.
         .target(name: "CurlHTTP", dependencies: [
-            "CCurl",
+            "CCurl", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -56,8 +66,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // The only owner of zlib (kombu's compressed bodies).
+        .target(name: "ZlibInflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+
         // Pure Celery/kombu wire protocol: envelopes, bodies, priority keys, chains, retries, once-locks.
-        .target(name: "CeleryProtocol", dependencies: ["PythonCompat"], swiftSettings: swiftSettings),
+        .target(name: "CeleryProtocol", dependencies: ["PythonCompat", "ZlibInflate"], swiftSettings: swiftSettings),
 
         // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters.
         .target(name: "Broker", dependencies: [
@@ -67,12 +80,12 @@ let package = Package(
 
         // Discord HTTP API v10 client with the Redis-shared rate limiter.
         .target(name: "DiscordAPI", dependencies: [
-            "CurlHTTP", "RedisClient",
+            "CurlHTTP", "RedisClient", "LogKeys", "PythonCompat",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
         // Alliance Auth's own database: the protocol, its models, DATABASE_URL, errors (no backend).
-        .target(name: "HostDatabase", swiftSettings: swiftSettings),
+        .target(name: "HostDatabase", dependencies: ["PythonCompat"], swiftSettings: swiftSettings),
         // The SQLite backend (GRDB).
         .target(name: "HostDatabaseSQLite", dependencies: [
             "HostDatabase",
@@ -87,7 +100,7 @@ let package = Package(
 
         // Worker runtime: task registry, argument binding, processor, retries, shutdown.
         .target(name: "WorkerRuntime", dependencies: [
-            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -108,6 +121,7 @@ let package = Package(
 
         // The Discord API sandbox: test equipment, its own product.
         .target(name: "DiscordSandbox", dependencies: [
+            "PythonCompat",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -132,12 +146,13 @@ let package = Package(
 
         .testTarget(name: "PythonCompatTests", dependencies: ["PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryProtocolTests", dependencies: ["CeleryProtocol", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZlibInflateTests", dependencies: ["ZlibInflate"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MariaDBClientTests", dependencies: [
             "MariaDBClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordSandboxTests", dependencies: [
             "DiscordSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

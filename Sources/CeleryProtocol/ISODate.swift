@@ -1,4 +1,5 @@
 public import Foundation
+import PythonCompat
 
 /// ISO-8601 dates the way Celery reads and writes them.
 ///
@@ -30,26 +31,17 @@ public enum ISODate {
 
     /// Python's `isoformat()` in UTC of an instant given in microseconds since the Unix epoch.
     public static func format(microseconds: Int64) -> String {
-        let (days, microOfDay) = floorDivide(microseconds, 86_400_000_000)
-        let (year, month, day) = civil(fromDays: days)
-        let secondOfDay = microOfDay / 1_000_000
-        let fraction = microOfDay % 1_000_000
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if fraction != 0 { text += "." + pad(fraction, 6) }
-        return text + "+00:00"
+        let (seconds, fraction) = CivilCalendar.floorDivide(microseconds, 1_000_000)
+        let text = CivilCalendar.dateTimeText(seconds: seconds, separator: "T")
+        return fraction == 0 ? text + "+00:00" : text + "." + CivilCalendar.zeroPadded(fraction, 6) + "+00:00"
     }
 
     /// UTC with milliseconds and `Z`, e.g. `2026-11-25T17:20:13.173Z` (timestamps of dead letters and
     /// workers). Plain arithmetic: Foundation's ISO8601DateFormatter pulls ICU data in (megabytes resident).
     public static func formatMilliseconds(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let (days, milliOfDay) = floorDivide(milliseconds, 86_400_000)
-        let (year, month, day) = civil(fromDays: days)
-        let secondOfDay = milliOfDay / 1000
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        return text + "." + pad(milliOfDay % 1000, 3) + "Z"
+        let (seconds, fraction) = CivilCalendar.floorDivide(milliseconds, 1000)
+        return CivilCalendar.dateTimeText(seconds: seconds, separator: "T") + "." + CivilCalendar.zeroPadded(fraction, 3) + "Z"
     }
 
     /// The instant rounded to whole microseconds since the Unix epoch.
@@ -59,55 +51,8 @@ public enum ISODate {
 
     /// The `Date` for microseconds since the Unix epoch.
     public static func date(microseconds: Int64) -> Date {
-        let (seconds, micros) = floorDivide(microseconds, 1_000_000)
+        let (seconds, micros) = CivilCalendar.floorDivide(microseconds, 1_000_000)
         return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
-    }
-
-    // MARK: Calendar arithmetic (proleptic Gregorian, H. Hinnant's algorithms)
-
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthIndex = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        var quotient = value / divisor
-        var remainder = value % divisor
-        if remainder < 0 {
-            quotient -= 1
-            remainder += divisor
-        }
-        return (quotient, remainder)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     // MARK: Parsing
@@ -135,19 +80,19 @@ public enum ISODate {
         mutating func parse() -> Int64? {
             // Date: YYYY-MM-DD or YYYYMMDD.
             guard let year = digits(4), year >= 1 else { return nil }
-            if position == bytes.count { return ISODate.days(fromCivil: year, 1, 1) * 86_400_000_000 }
+            if position == bytes.count { return CivilCalendar.days(fromCivil: year, 1, 1) * 86_400_000_000 }
             let dashed = peek() == UInt8(ascii: "-")
             if dashed { position += 1 }
             guard let month = digits(2), (1...12).contains(month) else { return nil }
             if position == bytes.count {
-                return dashed ? ISODate.days(fromCivil: year, month, 1) * 86_400_000_000 : nil
+                return dashed ? CivilCalendar.days(fromCivil: year, month, 1) * 86_400_000_000 : nil
             }
             if dashed {
                 guard peek() == UInt8(ascii: "-") else { return nil }
                 position += 1
             }
-            guard let day = digits(2), day >= 1, day <= ISODate.daysInMonth(year, month) else { return nil }
-            var micros = ISODate.days(fromCivil: year, month, day) * 86_400_000_000
+            guard let day = digits(2), day >= 1, day <= CivilCalendar.daysInMonth(year, month) else { return nil }
+            var micros = CivilCalendar.days(fromCivil: year, month, day) * 86_400_000_000
             guard position < bytes.count else { return micros }
             position += 1  // any single separator character, as dateutil allows
             guard let time = parseTime() else { return nil }

@@ -1,6 +1,7 @@
 public import PythonCompat
 
-/// Alliance Auth's celery_once locks (celery-wire §12): keys in the Django cache (Redis db 1 in AA's template).
+/// Alliance Auth's celery_once locks (celery-once 3.0.1 `QueueOnce`; the keys of each captured message are in
+/// Fixtures/celery-messages/README.md): keys in the Django cache (Redis db 1 in AA's template).
 public enum OnceLock {
     /// Lock lifetime AA uses (`ONCE` default timeout 3600 s), for `SET key value NX PX`.
     public static let timeoutMilliseconds = 3_600_000

@@ -1,7 +1,8 @@
 public import Foundation
 public import PythonCompat
 
-/// Celery result-backend values for Redis (celery-wire §11): stored under `celery-task-meta-<id>` and
+/// Celery result-backend values for Redis (celery's `RedisBackend`; stock AA configures no result backend):
+/// stored under `celery-task-meta-<id>` and
 /// published on the channel of the same name.
 public enum ResultMeta {
     /// Celery task states this worker stores.

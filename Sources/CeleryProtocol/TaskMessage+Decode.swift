@@ -1,5 +1,6 @@
 public import Foundation
 import PythonCompat
+import ZlibInflate
 
 extension TaskMessage {
     /// Decodes one Redis list element.
@@ -203,7 +204,7 @@ extension TaskMessage {
                     .unsupportedCompression,
                     "compression \(describe(compression)) is not supported (only zlib, 'application/x-gzip')")
             }
-            switch Inflate.zlib(bytes, limit: maxBytes) {
+            switch ZlibInflater.inflate(bytes, limit: maxBytes) {
             case .success(let inflated): bytes = inflated
             case .failure(let failure) where failure.tooLarge:
                 throw MessageDecodeError(.oversized, "compressed body inflates to more than \(maxBytes) bytes")

@@ -5,7 +5,8 @@ extension TaskMessage {
     /// Largest `argsrepr`/`kwargsrepr` Celery writes (`argsrepr_maxsize`/`kwargsrepr_maxsize`).
     public static let reprMaxLength = 1024
 
-    /// A new protocol-2 message exactly as Celery 5 writes one (celery-wire §2, §14): every header Python
+    /// A new protocol-2 message exactly as Celery 5 writes one (compare Fixtures/celery-messages, e.g.
+    /// `update_groups_delay.json`): every header Python
     /// writes, `properties` with `delivery_info {"exchange": "", "routing_key": queue}`, the body
     /// `[args, kwargs, embed]` as `json.dumps` text in base64, the envelope in `json.dumps` style.
     ///
@@ -115,7 +116,8 @@ extension TaskMessage {
         ]
     }
 
-    /// The message Celery's `self.retry(eta=…)` publishes (celery-wire §8): same id, `retries + 1`,
+    /// The message Celery's `self.retry(eta=…)` publishes (Fixtures/celery-messages/
+    /// `worker_07_lpush_update_username_r1.json` is one AA's worker published): same id, `retries + 1`,
     /// `parent_id` = own id, the new `eta` (null when `nil`), a new `delivery_tag`, `properties.origin`
     /// (= the original `headers.origin`, which is what Python passes; `origin` only when the message has none);
     /// everything else unchanged, the body bytes included. Redelivery flags are dropped. Messages that are not
@@ -146,7 +148,8 @@ extension TaskMessage {
             priority: priority, eta: eta)
     }
 
-    /// The message kombu puts back when it restores an unacknowledged delivery (celery-wire §6): the original
+    /// The message kombu puts back when it restores an unacknowledged delivery (kombu's Redis
+    /// `QoS.restore_unacked`): the original
     /// envelope with `headers.redelivered = true` and `properties.delivery_info.redelivered = true`,
     /// `delivery_tag` kept, on the list of its queue and priority. A missing `delivery_info`
     /// (`exchange`/`routing_key`) or `delivery_tag` is filled in, so Python workers can take the message.
@@ -181,7 +184,8 @@ extension TaskMessage {
             listKey: listKey, bytes: bytes, id: id, task: task, queue: queue, priority: priority, eta: eta)
     }
 
-    /// The next chain step Celery publishes after this task succeeded (celery-wire §9.3), or `nil` when no
+    /// The next chain step Celery publishes after this task succeeded (what AA's worker published after
+    /// Fixtures/celery-messages/`worker_00_lpush_update_groups_r0.json`), or `nil` when no
     /// chain remains: `next = chain.last`, args `[result] + next.args` unless immutable, `embed.chain` =
     /// `chain[:-1]` (`[]` for the last step), `parent_id` = this id, `root_id` = this root, priority
     /// `next.options.priority` else `defaultPriority` (not inherited), queue `next.options.queue` else
@@ -197,7 +201,7 @@ extension TaskMessage {
             group: nil, groupIndex: nil, origin: origin, now: now, defaultPriority: defaultPriority, route: route)
     }
 
-    /// The `link` callbacks Celery publishes after this task succeeded (celery-wire §10): args
+    /// The `link` callbacks Celery publishes after this task succeeded (celery's `app/trace.py`): args
     /// `[result] + sig.args` unless immutable, `parent_id` = this id, `root_id` = this root; several
     /// callbacks are published as one group (`headers.group`, `group_index`). A callback's own
     /// `options.link` becomes its `embed.callbacks`, which continues protocol-1 chains.
@@ -215,7 +219,7 @@ extension TaskMessage {
         }
     }
 
-    /// The `link_error` callbacks Celery publishes after this task failed (celery-wire §10), each a group
+    /// The `link_error` callbacks Celery publishes after this task failed (celery's `Task.on_failure` path), each a group
     /// member: args `[failed task id] + sig.args` unless immutable, `headers.group` = a new group id,
     /// `group_index` 0…, `parent_id` = `root_id` = this task's id.
     public func errbackMessages(

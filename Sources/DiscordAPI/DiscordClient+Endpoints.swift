@@ -1,4 +1,5 @@
 import CurlHTTP
+import PythonCompat
 
 extension DiscordClient {
     // MARK: Members
@@ -49,10 +50,10 @@ extension DiscordClient {
     public func addMember(guild: Snowflake, user: Snowflake, accessToken: Secret, nick: String? = nil,
                           roles: [Snowflake]? = nil) async throws(DiscordAPIError) -> AddMemberResult {
         let route = DiscordRoute.addMember(guild, user)
-        var fields: [(String, JSONBody)] = [("access_token", .string(accessToken.value))]
-        if let nick { fields.append(("nick", .string(nick))) }
-        if let roles { fields.append(("roles", .array(roles.map { .string($0.description) }))) }
-        var call = Call(route: route, body: JSONBody.object(fields).bytes, contentType: "application/json")
+        var fields: JSONObject = ["access_token": .string(accessToken.value)]
+        if let nick { fields["nick"] = .string(nick) }
+        if let roles { fields["roles"] = .array(roles.map { .string($0.description) }) }
+        var call = Call(route: route, body: fields.serialized(.compact), contentType: "application/json")
         call.auditLog = false
         let response = try await perform(call)
         switch response.status {
@@ -69,13 +70,13 @@ extension DiscordClient {
     public func modifyMember(guild: Snowflake, user: Snowflake, roles: [Snowflake]? = nil,
                              nick: String?? = nil) async throws(DiscordAPIError) -> ModifyResult {
         let route = DiscordRoute.modifyMember(guild, user)
-        var fields: [(String, JSONBody)] = []
-        if let roles { fields.append(("roles", .array(roles.map { .string($0.description) }))) }
-        if let nick { fields.append(("nick", nick.map(JSONBody.string) ?? .null)) }
+        var fields: JSONObject = [:]
+        if let roles { fields["roles"] = .array(roles.map { .string($0.description) }) }
+        if let nick { fields["nick"] = nick.map(JSONValue.string) ?? .null }
         guard !fields.isEmpty else {
             throw DiscordAPIError(.invalidRequest, route: route.name, message: "modifyMember needs roles or nick")
         }
-        var call = Call(route: route, body: JSONBody.object(fields).bytes, contentType: "application/json")
+        var call = Call(route: route, body: fields.serialized(.compact), contentType: "application/json")
         call.auditLog = true
         let response = try await perform(call)
         switch response.status {
@@ -131,7 +132,7 @@ extension DiscordClient {
     /// `POST /guilds/{g}/roles` with a name (Discord allows duplicate names: look first).
     public func createRole(guild: Snowflake, name: String) async throws(DiscordAPIError) -> GuildRole {
         let route = DiscordRoute.createRole(guild)
-        var call = Call(route: route, body: JSONBody.object([("name", .string(name))]).bytes, contentType: "application/json")
+        var call = Call(route: route, body: JSONObject([("name", .string(name))]).serialized(.compact), contentType: "application/json")
         call.auditLog = true
         let response = try await perform(call)
         guard (200...299).contains(response.status) else { throw failure(response, route: route) }

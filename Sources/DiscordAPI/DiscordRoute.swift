@@ -54,7 +54,8 @@ public struct DiscordRoute: Sendable, Hashable, CustomStringConvertible {
         return ("/" + template.joined(separator: "/"), major)
     }
 
-    /// Observed per-guild limits (discord-api.md §2.5): a starting point, replaced by the headers.
+    /// Observed per-guild limits (none is documented by Discord; Alliance Auth's rate-limit notes and hata's
+    /// `rate_limit_groups.py` agree on them): a starting point, replaced by the headers.
     static let seeds: [String: (group: String, window: RateLimitWindow)] = [
         "GET /guilds/:id/members/:id": ("get-member", RateLimitWindow(limit: 5, window: .seconds(1))),
         "PATCH /guilds/:id/members/:id": ("modify-member", RateLimitWindow(limit: 10, window: .seconds(10))),

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Discord's rate-limit response headers, parsed (discord-api.md §2.2). Every field is optional:
+/// Discord's rate-limit response headers (`X-RateLimit-Limit`, `-Remaining`, `-Reset`, `-Reset-After` in
+/// seconds with decimals, `-Bucket`, `-Global`, `-Scope`, and `Retry-After`), parsed. Every field is optional:
 /// a header that is missing or malformed is nil.
 public struct RateLimitHeaders: Sendable, Hashable {
     public enum Scope: String, Sendable, Hashable {
@@ -71,7 +72,8 @@ public struct RateLimitHeaders: Sendable, Hashable {
     }
 }
 
-/// The JSON body of a 429 (discord-api.md §2.3).
+/// The JSON body of a 429: `{"message": …, "retry_after": 64.57, "global": false}` (`retry_after` in
+/// seconds since API v8), `code` only for some limits.
 struct TooManyRequestsBody: Decodable, Sendable {
     var message: String?
     /// Seconds (float) since API v8.

@@ -1,5 +1,6 @@
-// DiscordSandbox: a stateful stand-in for Discord's HTTP API v10, faithful to
-// /work/shared/spec/discord-api.md. Test equipment: it depends on no other project module.
+// DiscordSandbox: a stateful stand-in for Discord's HTTP API v10 (the endpoints, rate limits and errors that
+// DiscordAPI uses; README "Layout"). Test equipment: of the project's modules it uses only PythonCompat (JSON
+// string writing), and it is never linked into discord-worker.
 //
 // In-process use (tests):
 //

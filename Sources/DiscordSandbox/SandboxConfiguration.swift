@@ -5,7 +5,8 @@ public import Logging
 
 /// A rate limit: at most `limit` admitted requests per `window`, either in any sliding window (the
 /// default; how most Discord routes behave since 2022) or per fixed window starting at the first
-/// admitted request (as `PUT …/roles/{r}` was observed to behave in 2025, discord-api.md §2.1).
+/// admitted request (as `PUT …/roles/{r}` was observed to behave in 2025: discord-api-docs issue #7680,
+/// `limit: 10`, fixed window).
 public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, Codable {
         /// Each admitted request holds its slot for `window` after its arrival.
@@ -52,7 +53,8 @@ public struct RateLimitRule: Sendable, Hashable, Codable, CustomStringConvertibl
     }
 }
 
-/// Discord's per-route rate-limit buckets that the sandbox models (discord-api.md §2.5).
+/// Discord's per-route rate-limit buckets that the sandbox models: observed limits, none documented by
+/// Discord (the limits are on each case; `DiscordRoute.seeds` in DiscordAPI starts from the same numbers).
 /// Every bucket is kept per guild (the "major parameter").
 public enum SandboxBucket: String, Sendable, Hashable, Codable, CaseIterable {
     /// `GET /guilds/{g}/members/{u}`: 5 / 1 s.
@@ -90,7 +92,7 @@ public enum SandboxBucket: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// Which limits apply.
 public enum SandboxProfile: String, Sendable, Hashable, Codable {
-    /// The per-route defaults of discord-api.md §2.5 and the global 50 / s.
+    /// The per-route defaults of `SandboxBucket` and Discord's global 50 requests / s per bot.
     case discordLike = "discord"
     /// No limits at all (no rate-limit headers either), except explicit overrides.
     case unlimited
@@ -132,7 +134,8 @@ public struct SandboxOAuthApplication: Sendable, Hashable {
     }
 }
 
-/// Discord's invalid-request limit (discord-api.md §2.4): `threshold` responses 401/403/429 (shared
+/// Discord's invalid-request limit ("Cloudflare ban": 10,000 invalid requests per 10 minutes per IP, Discord's
+/// rate-limit docs): `threshold` responses 401/403/429 (shared
 /// 429s excluded) within `window` block the client for `duration`: every API request is then answered
 /// 429 without rate-limit headers and with the "You are being blocked…" body.
 public struct SandboxInvalidRequestBan: Sendable, Hashable {

@@ -50,6 +50,14 @@ public func jsonStringLiteral(_ s: String, style: JSONStyle = .python) -> String
     return String(decoding: writer.output, as: UTF8.self)
 }
 
+/// Appends `s` as a JSON string literal (with quotes) in `style` to `output`: for writers of other JSON trees.
+public func appendJSONString(_ s: String, style: JSONStyle = .python, to output: inout [UInt8]) {
+    var writer = JSONWriter(style: style)
+    swap(&writer.output, &output)
+    writer.writeString(s)
+    swap(&writer.output, &output)
+}
+
 struct JSONWriter {
     let style: JSONStyle
     var output: [UInt8] = []

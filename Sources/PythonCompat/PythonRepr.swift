@@ -126,7 +126,7 @@ private func appendRepr(_ value: JSONValue, to output: inout String) {
     }
 }
 
-private func appendStringRepr(_ text: String, to output: inout String) {
+func appendStringRepr(_ text: String, escapingNonASCII: Bool = false, to output: inout String) {
     var hasSingle = false
     var hasDouble = false
     for scalar in text.unicodeScalars {
@@ -147,7 +147,7 @@ private func appendStringRepr(_ text: String, to output: inout String) {
             let value = scalar.value
             if value < 0x20 || value == 0x7F {
                 scalars.append(contentsOf: hexEscape("x", value, width: 2).unicodeScalars)
-            } else if value < 0x7F || isPythonPrintable(scalar) {
+            } else if value < 0x7F || (!escapingNonASCII && isPythonPrintable(scalar)) {
                 scalars.append(scalar)
             } else if value <= 0xFF {
                 scalars.append(contentsOf: hexEscape("x", value, width: 2).unicodeScalars)

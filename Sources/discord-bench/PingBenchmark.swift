@@ -4,7 +4,7 @@ import RedisClient
 import Synchronization
 import TestSupport
 
-/// Queue overhead (product.md §8): `celery.ping` tasks per second of one discord-worker process against a
+/// Queue overhead (README "Performance"): `celery.ping` tasks per second of one discord-worker process against a
 /// Python Celery 5.7 worker configured as Alliance Auth runs its services worker, side by side on one
 /// private redis-server in one run; and discord-worker's idle and peak resident memory.
 struct PingBenchmark: AsyncParsableCommand {

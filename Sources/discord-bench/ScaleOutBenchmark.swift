@@ -61,7 +61,7 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         let environment = WorkerEnvironment(
             sandbox: sandbox, redisPort: redis.port, databasePath: databasePath, syncNames: false)
 
-        // Plain JSON messages (an accepted form, product.md §5), pushed in one command.
+        // Plain JSON messages (an accepted form, README "How work gets enqueued"), pushed in one command.
         let client = RedisClient(url: redis.url(db: 0), name: "bench")
         var command: [RedisArgument] = [RedisArgument("LPUSH"), RedisArgument("services")]
         for member in desired {

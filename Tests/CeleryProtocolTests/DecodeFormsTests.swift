@@ -89,7 +89,8 @@ import PythonCompat
     }
 
     @Test func minimalEnvelopeFromSpec() throws {
-        // celery-wire §13 first row: the minimum a Python worker runs.
+        // The minimum a Celery 5.7 worker runs: content-type, headers {task, id}, properties {delivery_tag,
+        // body_encoding, delivery_info {exchange, routing_key}}.
         let body = Base64.encode(utf8(#"[[1], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]"#))
         let envelope: JSONValue = [
             "body": .string(body), "content-type": "application/json",

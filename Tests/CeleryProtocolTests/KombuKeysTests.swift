@@ -46,7 +46,7 @@ import PythonCompat
         #expect(KombuKeys.priority(from: .double(.nan)) == 0)
     }
 
-    /// celery-wire §4: eight messages with priorities 9, 6, 3, 0, 5, 1, None, 7 ran as 0, 1, None, 3, 5, 6, 7, 9.
+    /// Measured with a Celery 5.7 worker: eight messages with priorities 9, 6, 3, 0, 5, 1, None, 7 ran as 0, 1, None, 3, 5, 6, 7, 9.
     ///
     /// The numbered messages come out in exactly that order. The `None` message has no priority, which kombu
     /// counts as 0 (`_get_message_priority` falls back to `default_priority = 0`), so it shares the bare list with

@@ -2,7 +2,7 @@ import Testing
 import PythonCompat
 @testable import CeleryProtocol
 
-/// celery-wire §12: every row of the table, and the fixtures' notes.
+/// celery_once's keys as AA 5.5 takes them, and the lock notes of Fixtures/celery-messages/README.md.
 @Suite struct OnceLockTests {
     static let updateGroups = ["user_pk", "state_name"]
     static let updateNickname = ["user_pk", "nickname"]

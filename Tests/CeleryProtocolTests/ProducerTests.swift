@@ -193,7 +193,7 @@ import PythonCompat
         #expect(retry.listKey == "services" + sep + "3")
     }
 
-    // MARK: Chains (celery-wire §9.3, §15.2)
+    // MARK: Chains (Fixtures/celery-messages: bulk_chain_internal.json, worker_00…)
 
     @Test func chainContinuationMatchesAAWorker() throws {
         let first = try TaskMessage.decode(
@@ -267,7 +267,7 @@ import PythonCompat
         #expect(try TaskMessage.decode(routed.bytes, poppedFrom: "other").args == [nil])
     }
 
-    // MARK: link / link_error (celery-wire §10)
+    // MARK: link / link_error
 
     @Test func callbacksAndErrbacks() throws {
         let link1 = Signature(task: "tasks.mul", args: [10])

@@ -1,6 +1,7 @@
 @testable import CurlHTTP
 @testable import DiscordAPI
 import Foundation
+import PythonCompat
 import Testing
 
 @Suite("Snowflake and models")
@@ -219,13 +220,14 @@ struct ErrorAndEncodingTests {
     }
 
     @Test func jsonBodyWriter() {
-        let body = JSONBody.object([
+        // Request bodies: PythonCompat's compact JSON, fields in order.
+        let body = JSONObject([
             ("roles", .array([.string("1"), .string("2")])), ("nick", .null), ("x", .string("a\"b\\c\n\u{1}é")),
             ("n", .int(-3)), ("b", .bool(true)),
-        ])
-        let text = String(decoding: body.bytes, as: UTF8.self)
+        ]).serialized(.compact)
+        let text = String(decoding: body, as: UTF8.self)
         #expect(text == #"{"roles":["1","2"],"nick":null,"x":"a\"b\\c\n\u0001é","n":-3,"b":true}"#)
-        #expect((try? JSONSerialization.jsonObject(with: Data(body.bytes))) != nil)
+        #expect((try? JSONSerialization.jsonObject(with: Data(body))) != nil)
     }
 
     @Test func percentEncoding() {

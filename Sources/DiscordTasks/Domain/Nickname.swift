@@ -1,6 +1,8 @@
 public import HostDatabase
+import PythonCompat
 
-/// The nickname `update_nickname` sends (allianceauth-db.md §5.2).
+/// The nickname `update_nickname` sends when the task gives none: the main character's, formatted through
+/// the state's Discord name format (default `{character_name}`), stripped, cut to 32 code points.
 public enum Nickname {
     /// Discord's (and AA's) nickname limit, in code points.
     public static let maxLength = 32

@@ -1,3 +1,5 @@
+import PythonCompat
+
 /// Why a nickname format could not be applied, with the Python exception AA's `str.format` would
 /// have raised (AA logs it and sends nothing).
 public struct NicknameFormatError: Error, Sendable, Hashable, CustomStringConvertible {

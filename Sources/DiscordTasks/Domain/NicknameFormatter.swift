@@ -1,5 +1,7 @@
+import PythonCompat
+
 /// AA's `NameFormatter.format_name()`: `string.Formatter().vformat(format, args=[], kwargs=values).strip()`
-/// with Python's semantics (allianceauth-db.md §5.2), following CPython's `string.Formatter` and
+/// with Python's semantics (`allianceauth/services/hooks.py` in AA 5.5), following CPython's `string.Formatter` and
 /// `Objects/stringlib/unicode_format.h`:
 /// - `{key}` fields, `{{` and `}}` for literal braces;
 /// - conversions `!s`, `!r`, `!a`; format specs for `str` and `int` values (`PythonFormatSpec`),

@@ -1,6 +1,6 @@
 public import HostDatabase
 
-/// The keyword arguments AA's `NameFormatter` passes to the format string (allianceauth-db.md §5.2):
+/// The keyword arguments AA's `NameFormatter.get_format_data()` passes to the format string:
 /// empty/0/NULL fields become `""`, non-zero ids stay integers.
 public struct NicknameValues: Sendable, Hashable {
     /// The keys a format may use.

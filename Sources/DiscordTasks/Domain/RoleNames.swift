@@ -1,4 +1,7 @@
-/// The role names a user should have (allianceauth-db.md §5.1 step 1).
+import PythonCompat
+
+/// The role names a user should have: the names of all the user's Django groups plus the state name, each
+/// cut to 100 code points, as a set (AA 5.5's `calculate_roles_for_user`).
 public enum RoleNames {
     /// Discord's role name limit, in code points; AA truncates names to it before matching.
     public static let maxLength = 100

@@ -1,4 +1,4 @@
-/// The outcome of role planning for one member (allianceauth-db.md §5.1 steps 2–8).
+/// The outcome of role planning for one member (`RoleSync.plan`).
 public struct RolePlan: Sendable, Hashable {
     /// Desired names no guild role has, sorted: to create (unless role creation is disabled),
     /// then plan again with the new roles.

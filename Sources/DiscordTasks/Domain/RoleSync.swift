@@ -1,6 +1,8 @@
-/// Role planning for `update_groups` and the bulk sync: pure, no I/O (allianceauth-db.md §5.1
-/// steps 2–8, plus product.md §5: a role at or above the bot's highest role is never sent, the
-/// rest of the member's roles are still synced).
+/// Role planning for `update_groups` and the bulk sync: pure, no I/O. AA 5.5's `DiscordUser.update_groups`
+/// and `calculate_roles_for_user` (`allianceauth/services/modules/discord/models.py`, `core.py`): create the
+/// missing roles, keep managed and reserved roles, PATCH only when the set changes. Unlike AA, a role at or
+/// above the bot's highest role is never sent (Discord would refuse the whole PATCH with 403); the rest of
+/// the member's roles are still synced.
 ///
 /// Names match guild roles exactly and case-sensitively; reserved names case-insensitively.
 /// Compared with AA, a member whose final role set equals the current one needs no request even

@@ -5,7 +5,8 @@ import Logging
 import PythonCompat
 public import WorkerRuntime
 
-/// `discord.add_user(user_pk, authorization_code)`: AA's OAuth linking (allianceauth-db.md §6) run by the worker.
+/// `discord.add_user(user_pk, authorization_code)`: AA's OAuth linking (`DiscordUserManager.add_user` in
+/// AA 5.5's `allianceauth/services/modules/discord/managers.py`) run by the worker.
 extension DiscordSync {
     public func addUser(_ invocation: TaskInvocation) async -> TaskOutcome {
         await guarded(invocation) {

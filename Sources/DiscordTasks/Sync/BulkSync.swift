@@ -65,7 +65,7 @@ final class Ticket: Sendable {
     func next() -> Int { counter.add(1, ordering: .relaxed).oldValue }
 }
 
-/// The native bulk sync (product.md §2): one database pass, one member listing, only the requests
+/// The native bulk sync (README "Tasks"): one database pass, one member listing, only the requests
 /// that change something, PATCH and role routes in parallel.
 extension DiscordSync {
     public func bulk(_ invocation: TaskInvocation, kind: BulkKind, pksArgument: String?) async -> TaskOutcome {
@@ -142,13 +142,8 @@ extension DiscordSync {
             ownerID = place.ownerID
             if kind.groups {
                 reserved = try await database.reservedGroupNames()
-                var all = Set<String>()
-                for user in users {
-                    let names = RoleNames.calculate(groupNames: user.profile.groupNames, stateName: nil,
-                                                    profileStateName: user.profile.stateName)
-                    desired[user.userPK] = names
-                    all.formUnion(names)
-                }
+                let all: Set<String>
+                (desired, all) = BulkPlan.desiredRoleNames(of: users)
                 let probe = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: place.botTop, reservedNames: reserved)
                 let missing = RoleSync.plan(desiredNames: all, memberRoleIDs: [UInt64](), index: probe).missingNames
                 var botTop = place.botTop
@@ -165,10 +160,7 @@ extension DiscordSync {
 
         // Stale roles cache: reload once when a member holds an unknown role id.
         if kind.groups, let current = index {
-            let unknown = members.values.contains { member in
-                member?.roles.contains { current.role(id: $0.rawValue) == nil && $0.rawValue != options.guildID } ?? false
-            }
-            if unknown {
+            if BulkPlan.hasUnknownRole(members, index: current, guildID: options.guildID) {
                 roles = try await self.roles(refresh: true)
                 index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: current.botTopPosition,
                                        reservedNames: reserved)
@@ -176,57 +168,18 @@ extension DiscordSync {
         }
 
         // Plan.
-        var actions: [BulkAction] = []
-        var notMembers: [Int64] = []
-        var unassignable = Set<String>()
-        var usernameUpdates: [(pk: Int64, username: String, discriminator: String)] = []
-        var unchanged: [(uid: UInt64, member: GuildMember)] = []
-        let failedReads = Set(readFailures)
-        for user in users {
-            let uid = UInt64(bitPattern: user.link.uid)
-            if failedReads.contains(user.userPK) { continue }
-            guard let entry = members[uid], let member = entry else {
-                notMembers.append(user.userPK)
-                continue
-            }
-            if kind.usernames, let discordUser = member.user {
-                let discriminator = discordUser.discriminator ?? "0"
-                if discordUser.username != user.link.username || discriminator != user.link.discriminator {
-                    usernameUpdates.append((user.userPK, discordUser.username, discriminator))
-                }
-            }
-            var after = member
-            var action = BulkAction(pk: user.userPK, uid: uid, roles: nil, nick: nil, singleRole: nil, after: member)
-            if kind.groups, let index, let names = desired[user.userPK] {
-                let plan = RoleSync.plan(desiredNames: names, memberRoleIDs: member.roles.map(\.rawValue), index: index)
-                unassignable.formUnion(plan.unassignable)
-                if plan.needsChange {
-                    action.roles = plan.sortedFinalRoleIDs
-                    after.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
-                    if plan.added.count + plan.removed.count == 1 {
-                        action.singleRole = plan.added.first.map { (role: $0, add: true) } ?? plan.removed.first.map { (role: $0, add: false) }
-                    }
-                }
-            }
-            if kind.nicknames, ownerID != uid, let nick = (try? Nickname.forUser(profile: user.profile)) ?? nil, member.nick != nick {
-                action.nick = nick
-                action.singleRole = nil
-                after.nick = nick
-            }
-            action.after = after
-            if action.changesGroups || action.changesNick {
-                actions.append(action)
-            } else {
-                unchanged.append((uid, member))
-            }
-        }
-        if !unassignable.isEmpty {
+        let plan = BulkPlan.make(
+            users: users, members: members, failedReads: Set(readFailures), kind: kind, desired: desired, index: index,
+            ownerID: ownerID)
+        let notMembers = plan.notMembers
+        let usernameUpdates = plan.usernameUpdates
+        if !plan.unassignable.isEmpty {
             logger.warning("roles at or above the bot's highest role are not assigned: move the bot's role above them in the server settings",
-                           metadata: ["roles": "\(unassignable.sorted().joined(separator: ", "))"])
+                           metadata: ["roles": "\(plan.unassignable.sorted().joined(separator: ", "))"])
         }
         counters.withLock {
-            $0.done += unchanged.count
-            $0.synced = unchanged
+            $0.done += plan.unchanged.count
+            $0.synced = plan.unchanged
             $0.failed += readFailures.count
             if kind.groups { $0.failedGroups += readFailures }
             if kind.nicknames { $0.failedNicks += readFailures }
@@ -246,14 +199,9 @@ extension DiscordSync {
         }
         counters.withLock { $0.done += notMembers.count }
 
-        // Send: PATCH bucket and role bucket in parallel, single-role changes balanced between them.
-        var patches: [BulkAction] = actions.filter { $0.singleRole == nil }
-        var roleChanges: [BulkAction] = []
-        for action in actions where action.singleRole != nil {
-            if roleChanges.count <= patches.count { roleChanges.append(action) } else { patches.append(action) }
-        }
+        // Send: PATCH bucket and role bucket in parallel.
         logger.info("bulk sync planned", metadata: [
-            "changes": "\(actions.count)", "patch": "\(patches.count)", "role_route": "\(roleChanges.count)",
+            "changes": "\(plan.changeCount)", "patch": "\(plan.patches.count)", "role_route": "\(plan.roleChanges.count)",
             "not_members": "\(notMembers.count)", "usernames": "\(usernameUpdates.count)",
         ])
         counters.withLock {
@@ -262,7 +210,7 @@ extension DiscordSync {
         }
         let width = max(1, options.bulkConcurrencyPerBucket)
         await withTaskGroup(of: Void.self) { group in
-            for (queue, useRoleRoute) in [(patches, false), (roleChanges, true)] where !queue.isEmpty {
+            for (queue, useRoleRoute) in [(plan.patches, false), (plan.roleChanges, true)] where !queue.isEmpty {
                 let next = Ticket()
                 let shared = queue
                 for _ in 0..<min(width, shared.count) {

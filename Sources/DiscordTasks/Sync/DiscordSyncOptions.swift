@@ -1,4 +1,4 @@
-/// Settings of the `discord.*` task handlers (product.md §3), built from the configuration.
+/// Settings of the `discord.*` task handlers (README "Configuration"), built from the configuration.
 public struct DiscordSyncOptions: Sendable {
     /// `DISCORD_GUILD_ID`.
     public var guildID: UInt64

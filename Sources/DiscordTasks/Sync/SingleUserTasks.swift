@@ -6,7 +6,8 @@ import PythonCompat
 import RedisClient
 public import WorkerRuntime
 
-/// The per-user tasks (allianceauth-db.md §5.0–§5.6, product.md §5).
+/// The per-user tasks, with the semantics of AA 5.5's `allianceauth/services/modules/discord/tasks.py` and
+/// `models.py` (README "Tasks" and "Deliberate differences from AA 5.5").
 extension DiscordSync {
     /// The common prefix of the per-user tasks, with errors mapped by `guarded`: the user must exist (else
     /// a final failure "unknown user") and have a Discord link (else nothing to do); then `body` runs.

@@ -1,7 +1,7 @@
-@testable import DiscordTasks
+import PythonCompat
 import Testing
 
-@Suite struct DomainPythonTextTests {
+@Suite struct PythonTextTests {
     @Test func stripUsesPythonsWhitespace() {
         #expect(PythonText.strip("\u{1C}\u{1F}\u{85}\u{A0}\u{2003}\u{3000} x y \t\n\r\u{0B}\u{0C}\u{2028}") == "x y")
         #expect(PythonText.strip("\u{200B}x\u{FEFF}") == "\u{200B}x\u{FEFF}")
