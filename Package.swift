@@ -14,6 +14,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The git commit `discord-worker --version` reports: deploy/package.sh and the Dockerfile set
+// DISCORD_WORKER_GIT_COMMIT for `swift build`; anything but 7 to 40 hex digits means "unknown".
+let gitCommit: String = {
+    let value = Context.environment["DISCORD_WORKER_GIT_COMMIT"] ?? ""
+    let isHex = (7...40).contains(value.count) && value.allSatisfy { "0123456789abcdef".contains($0) }
+    return isHex ? value : "unknown"
+}()
+
 let package = Package(
     name: "discord-worker",
     platforms: [.macOS(.v15)],
@@ -32,6 +40,9 @@ let package = Package(
         // C libraries (system packages), wrapped by exactly one Swift target each.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The build's git commit as a C string (see gitCommit above); only DiscordWorkerCLI imports it.
+        .target(name: "CBuildInfo", cSettings: [.define("DISCORD_WORKER_GIT_COMMIT", to: "\"\(gitCommit)\"")]),
 
         // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr().
         .target(name: "PythonCompat", swiftSettings: swiftSettings),
@@ -84,7 +95,7 @@ let package = Package(
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
             "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "Broker", "CeleryProtocol",
-            "RedisClient", "PythonCompat",
+            "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -129,7 +140,9 @@ let package = Package(
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime"], swiftSettings: swiftSettings),
+        // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
+        .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -39,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
         options.exitWhenIdle = exitWhenIdle
         options.cacheURL = config.cacheURL
         options.resultBackendURL = config.resultBackendURL
+        options.version = BuildInfo.current
 
         let registry = TaskRegistry()
         try await TaskWiring.register(into: registry, configuration: config, logger: logger)

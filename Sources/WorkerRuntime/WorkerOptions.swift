@@ -31,6 +31,8 @@ public struct WorkerOptions: Sendable {
     public var resultBackendURL: RedisURL?
     /// How long result meta is kept (Celery's `result_expires`).
     public var resultExpires: Int = 86_400
+    /// The build, for the "worker started" line, the worker's registration and remote-control `stats`.
+    public var version: VersionInfo?
 
     public init(workerID: String? = nil) {
         let host = ProcessInfo.processInfo.hostName
