@@ -31,6 +31,7 @@ arch="$(dpkg --print-architecture)"
 
 # Man page from the command's own help (swift-argument-parser's generate-manual tool, a small debug build).
 swift build --product generate-manual >/dev/null
+mkdir -p "$work/man"
 manual_date="$(git log -1 --format=%cs 2>/dev/null || date -u +%F)"
 "$(swift build --product generate-manual --show-bin-path)/generate-manual" "$bin" \
   --output-directory "$work/man" --section 1 --date "$manual_date" --authors "discord-worker contributors"
