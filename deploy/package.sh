@@ -91,7 +91,6 @@ Installed-Size: $installed_kib
 Depends: $depends_line
 Section: net
 Priority: optional
-Homepage: https://gitlab.com/allianceauth/allianceauth
 Description: Celery-compatible worker for Alliance Auth's discord.* tasks
  A drop-in replacement, written in Swift, for the Python Celery worker that runs
  Alliance Auth's Discord service tasks: the same Celery messages from the same
