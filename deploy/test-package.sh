@@ -71,6 +71,12 @@ grep -qx /etc/discord-worker/env "$scratch/control/conffiles" || fail "/etc/disc
 grep -q "adduser --system" "$scratch/control/postinst" || fail "postinst creates no system user"
 grep -q "^ExecStart=/usr/bin/discord-worker run --env-file /etc/discord-worker/env" "$root/lib/systemd/system/discord-worker.service" \
   || fail "the unit does not run /usr/bin/discord-worker with /etc/discord-worker/env"
+if command -v systemd-analyze >/dev/null 2>&1; then  # the unit's syntax, pointed at the unpacked binary
+  sed -e "s|/usr/bin/discord-worker|$root/usr/bin/discord-worker|" -e '/^Documentation=/d' \
+    "$root/lib/systemd/system/discord-worker.service" > "$scratch/discord-worker.service"
+  systemd-analyze verify "$scratch/discord-worker.service" >"$scratch/verify.out" 2>&1 \
+    || fail "systemd-analyze verify: $(cat "$scratch/verify.out")"
+fi
 zcat "$root/usr/share/man/man1/discord-worker.1.gz" | grep -q "^\.Sh NAME" || fail "the man page has no NAME section"
 depends="$(dpkg-deb -f "$deb" Depends)"
 for pkg in $(sed 's/#.*//' deploy/runtime-packages.txt) adduser; do
