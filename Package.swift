@@ -17,6 +17,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The git commit `discord-worker --version` reports: deploy/package.sh and the Dockerfile set
+// DISCORD_WORKER_GIT_COMMIT for `swift build`; anything but 7 to 40 hex digits means "unknown".
+let gitCommit: String = {
+    let value = Context.environment["DISCORD_WORKER_GIT_COMMIT"] ?? ""
+    let isHex = (7...40).contains(value.count) && value.allSatisfy { "0123456789abcdef".contains($0) }
+    return isHex ? value : "unknown"
+}()
+
 let package = Package(
     name: "discord-worker",
     platforms: [.macOS(.v15)],
@@ -38,6 +46,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The build's git commit as a C string (see gitCommit above); only DiscordWorkerCLI imports it.
+        .target(name: "CBuildInfo", cSettings: [.define("DISCORD_WORKER_GIT_COMMIT", to: "\"\(gitCommit)\"")]),
 
         // Pure values: order-preserving JSON with Python's json.dumps output, Python str()/repr() and string
         // rules, calendar arithmetic.
@@ -113,7 +124,7 @@ let package = Package(
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
             "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB",
-            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -165,7 +176,9 @@ let package = Package(
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime"], swiftSettings: swiftSettings),
+        // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
+        .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DiscordWorkerCLI", "TestSupport", "CeleryProtocol", "DiscordSandbox", "RedisClient", "DiscordAPI",
         ], swiftSettings: swiftSettings),

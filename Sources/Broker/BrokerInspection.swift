@@ -106,6 +106,20 @@ public struct BrokerInspector: Sendable {
         return Int(reply.int ?? 0)
     }
 
+    /// Moves every delayed message (eta, countdown, retries) onto its list now, due or not, for whichever
+    /// worker consumes the queue (a Python Celery worker holds a message with an `eta` until it is due).
+    /// Returns how many. For handing work back to Celery (`discord-worker drain`).
+    public func releaseDelayed() async throws(RedisError) -> Int {
+        var total = 0
+        while true {
+            let reply = try await redis.eval(BrokerScripts.promote, keys: [RedisArgument(keys.delayed), RedisArgument(keys.delayedData)],
+                                             args: ["+inf", 1000])
+            let moved = Int(reply.array?.first?.int ?? 0)
+            total += moved
+            if moved == 0 { return total }
+        }
+    }
+
     /// Deletes every dead letter. Returns how many there were.
     public func purgeDeadLetters() async throws(RedisError) -> Int {
         let count = try await deadLetterCount()

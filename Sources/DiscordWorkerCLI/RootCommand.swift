@@ -11,8 +11,9 @@ public struct RootCommand: AsyncParsableCommand {
         Settings come from the environment (see the README), optionally from --env-file.
         Anyone who can write to the broker can enqueue tasks: protect Redis with a password or ACL.
         """,
+        version: BuildInfo.current.text,
         subcommands: [RunCommand.self, EnqueueCommand.self, StatusCommand.self, DeadLettersCommand.self,
-                      CheckCommand.self, BotURLCommand.self, OAuthURLCommand.self])
+                      CheckCommand.self, BotURLCommand.self, OAuthURLCommand.self, DrainCommand.self])
 
     public init() {}
 

@@ -44,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ConfigurationError(variable: "DISCORD_WORKER_FOREIGN_TASKS",
                                      problem: "forwards to '\(target)', a queue this worker consumes (tasks would go round in circles)")
         }
+        options.version = BuildInfo.current
 
         let registry = TaskRegistry()
         try await TaskWiring.register(into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)

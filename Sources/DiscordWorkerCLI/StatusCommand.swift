@@ -49,7 +49,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         await cache.close()
         if json {
-            let data = try JSONSerialization.data(withJSONObject: report.jsonObject, options: [.sortedKeys])
+            var object = report.jsonObject
+            object["version"] = BuildInfo.current.jsonObject
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(report.text)
@@ -152,7 +154,7 @@ struct StatusReport {
                 } else {
                     o["heartbeat_age"] = NSNull()
                 }
-                for key in ["host", "pid", "queues", "concurrency"] { if let v = w.info[key] { o[key] = v } }
+                for key in ["host", "pid", "queues", "concurrency", "version"] { if let v = w.info[key] { o[key] = v } }
                 o["problem"] = w.problem ?? NSNull()
                 return o
             },

@@ -75,6 +75,7 @@ public final class Worker: Sendable {
                     "queues": options.queues.joined(separator: ","),
                     "concurrency": String(options.concurrency),
                     "lease_ms": String(Int(options.lease.seconds * 1000)),
+                    "version": options.version?.summary ?? "unknown",
                 ])
                 break
             } catch {
@@ -86,6 +87,7 @@ public final class Worker: Sendable {
         logger.info("worker started", metadata: [
             LogKey.worker: "\(options.workerID)", "queues": "\(options.queues.joined(separator: ","))",
             "concurrency": "\(options.concurrency)", "tasks": "\(registry.names.count)",
+            "version": "\(options.version?.summary ?? "unknown")",
         ])
         let housekeeping = Task { await self.housekeepingLoop() }
         let scheduler = Task { await self.schedulerLoop() }

@@ -33,6 +33,8 @@ public struct WorkerOptions: Sendable {
     public var resultExpires: Int = 86_400
     /// `DISCORD_WORKER_FOREIGN_TASKS`: what happens to tasks that are not ours on a consumed queue.
     public var foreignTasks: ForeignTasks = .forward(queue: "celery")
+    /// The build, for the "worker started" line, the worker's registration and remote-control `stats`.
+    public var version: VersionInfo?
 
     public init(workerID: String? = nil) {
         let host = ProcessInfo.processInfo.hostName

@@ -2,12 +2,12 @@
 # Installs what discord-worker needs to build and test on Debian 12, and nothing that is already there:
 # the C libraries (hiredis, libcurl, zlib, sqlite3, MariaDB Connector/C), redis-server, mariadb-server (its binaries only:
 # tests start their own mariadbd), python3 with venv, and a Python venv with Celery for the
-# interop tests and the queue benchmark. The Swift 6 toolchain itself must be on PATH (swift.org).
+# interop tests and the queue benchmark; dpkg-dev and binutils for deploy/package.sh. The Swift 6 toolchain itself must be on PATH (swift.org).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
 need=()
-for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev zlib1g-dev libsqlite3-dev libmariadb-dev mariadb-server openssl redis-server redis-tools python3 python3-venv; do
+for pkg in pkg-config libhiredis-dev libcurl4-openssl-dev zlib1g-dev libsqlite3-dev libmariadb-dev mariadb-server openssl redis-server redis-tools python3 python3-venv dpkg-dev binutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

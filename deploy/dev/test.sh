@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: sets up what is missing, builds, drives the built binary from the
 # outside against its own redis-server (as an operator would), then runs every test (Swift Testing)
-# against real redis-servers, the Discord sandbox and Python Celery.
+# against real redis-servers, the Discord sandbox and Python Celery, then builds the release artifacts and
+# tests them (the installed binary, not the build tree).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
@@ -11,3 +12,6 @@ export DISCORD_WORKER_PYTHON="$repo/.venv/bin/python"
 swift build --build-tests
 bash deploy/dev/smoke.sh .build/debug/discord-worker
 swift test --skip-build
+# The release artifacts (.deb, tarball) and their test on scratch roots (deploy/package.sh, deploy/test-package.sh).
+bash deploy/package.sh
+bash deploy/test-package.sh
