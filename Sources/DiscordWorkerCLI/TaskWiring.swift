@@ -11,7 +11,9 @@ enum TaskWiring {
     /// Builds the shared `DiscordSync` (Discord client, AA's database, cache and broker Redis) and
     /// registers every `discord.*` handler. Fails at start with one line when DISCORD_GUILD_ID or
     /// DISCORD_BOT_TOKEN is missing or DATABASE_URL cannot be opened (never printing a secret).
-    static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws {
+    /// Returns AA's database (for the readiness probe).
+    @discardableResult
+    static func register(into registry: TaskRegistry, configuration: Configuration, logger: Logger) async throws -> any HostDatabase {
         let (guildID, token) = try configuration.requireDiscord()
         let databaseURL: DatabaseURL
         do {
@@ -47,5 +49,6 @@ enum TaskWiring {
         let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, logger: logger)
         AATaskCatalog.register(sync, into: registry)
         TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
+        return database
     }
 }
