@@ -159,9 +159,14 @@ public final class HTTPEndpoint: Sendable {
     /// Stops accepting, waits for the connection being served (bounded by its socket timeouts) and closes
     /// the socket.
     public func shutdown() async {
-        let started = state.withLock { $0.started }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        // Under the lock: `finish()` closes the pipe under the same lock, so this never writes to a reused fd.
+        let started = state.withLock { s -> Bool in
+            if !s.finished {
+                var byte: UInt8 = 1
+                _ = write(wakeWrite, &byte, 1)
+            }
+            return s.started
+        }
         if started {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let done = state.withLock { s -> Bool in
