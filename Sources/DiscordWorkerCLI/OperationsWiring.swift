@@ -29,7 +29,7 @@ enum OperationsWiring {
         let metricsRedis = RedisClient(url: configuration.brokerURL, name: "metrics", connectTimeout: .seconds(1), socketTimeout: .seconds(2))
         let probeRedis = RedisClient(url: configuration.brokerURL, name: "readiness", connectTimeout: .seconds(1), socketTimeout: .seconds(2))
         let exporter = MetricsExporter(inspector: BrokerInspector(redis: metricsRedis), queues: configuration.queues,
-                                       runningTasks: { worker.runningTasks })
+                                       knownTasks: Set(registry.names), runningTasks: { worker.runningTasks })
         exporter.bootstrapMetricsSystem()
         let routes = OperationsRoutes(
             exporter: exporter,

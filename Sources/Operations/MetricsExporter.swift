@@ -16,6 +16,7 @@ public final class MetricsExporter: Sendable {
     private let inspector: BrokerInspector?
     private let queues: [String]
     private let runningTasks: @Sendable () -> Int
+    private let knownTasks: Set<String>?
     /// Bulk task names seen by earlier refreshes (their gauges drop to 0 when the sync ends).
     private let bulkNamesSeen = Mutex<Set<String>>([])
 
@@ -31,7 +32,9 @@ public final class MetricsExporter: Sendable {
     ///   - inspector: reads the broker's lists at scrape time (nil: no queue gauges, in unit tests).
     ///   - queues: the queues whose depth is exported, every priority list of each.
     ///   - runningTasks: handlers running in this process now.
-    public init(inspector: BrokerInspector?, queues: [String], runningTasks: @escaping @Sendable () -> Int = { 0 }) {
+    ///   - knownTasks: task names allowed as label values (others become `other`); nil = no filter (tests).
+    public init(inspector: BrokerInspector?, queues: [String], knownTasks: Set<String>? = nil,
+                runningTasks: @escaping @Sendable () -> Int = { 0 }) {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [MetricName.taskDuration: Self.taskDurationBuckets]
@@ -39,6 +42,7 @@ public final class MetricsExporter: Sendable {
         self.inspector = inspector
         self.queues = queues
         self.runningTasks = runningTasks
+        self.knownTasks = knownTasks
     }
 
     /// Makes this exporter the process's swift-metrics backend (the Discord client's counters land here).
@@ -80,13 +84,13 @@ public final class MetricsExporter: Sendable {
             gauge(MetricName.deadLetters).record(deadLetters)
             gauge(MetricName.inFlight).record(inFlight)
             var done: [String: Int] = [:], total: [String: Int] = [:]
+            func label(_ task: String) -> String { knownTasks.map { $0.contains(task) ? task : "other" } ?? task }
             for progress in bulk where !progress.finished {
-                done[progress.task, default: 0] += progress.done
-                total[progress.task, default: 0] += progress.total
+                done[label(progress.task), default: 0] += progress.done
+                total[label(progress.task), default: 0] += progress.total
             }
-            // Task names here are the bulk tasks' own names (written by this program), a closed set.
             let names = bulkNamesSeen.withLock { seen -> Set<String> in
-                seen.formUnion(bulk.map(\.task))
+                seen.formUnion(bulk.map { label($0.task) })
                 return seen
             }
             for name in names {
