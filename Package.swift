@@ -138,7 +138,10 @@ let package = Package(
         .testTarget(name: "CeleryProtocolTests", dependencies: ["CeleryProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiscordAPITests", dependencies: [
+            "DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "WorkerMetrics",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordSandboxTests", dependencies: [
             "DiscordSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
