@@ -217,6 +217,10 @@ public final class HTTPEndpoint: Sendable {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         _ = setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        #if canImport(Darwin)
+        var one: Int32 = 1
+        _ = setsockopt(connection, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
         guard let head = readHead(connection) else { return }
         let response: Response
         switch HTTPRequestHead.parse(head) {
@@ -256,7 +260,12 @@ public final class HTTPEndpoint: Sendable {
     private func writeAll(_ connection: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
+            // MSG_NOSIGNAL: a client that already hung up gets EPIPE, not a SIGPIPE that would end the process.
+            #if canImport(Glibc)
+            let n = bytes.withUnsafeBytes { send(connection, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            #else
             let n = bytes.withUnsafeBytes { write(connection, $0.baseAddress! + offset, bytes.count - offset) }
+            #endif
             if n < 0, errno == EINTR { continue }
             if n <= 0 { return }
             offset += n

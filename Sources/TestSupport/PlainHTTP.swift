@@ -21,21 +21,51 @@ public enum PlainHTTP {
         }
     }
 
-    static func getBlocking(host: String, port: Int, path: String, timeout: Duration) throws -> Response {
+    /// Sends a GET, reads `afterReading` bytes of the answer, then resets the connection (a client that gives
+    /// up): the rest of the server's answer meets a closed socket.
+    public static func abortedGet(host: String = "127.0.0.1", port: Int, path: String, afterReading: Int = 0) throws {
+        let fd = try connected(host: host, port: port, timeout: .seconds(5))
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var buffer = [UInt8](repeating: 0, count: max(1, afterReading))
+        var read = 0
+        while read < afterReading {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, afterReading - read, 0) }
+            if n <= 0 { break }
+            read += n
+        }
+        var reset = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+    }
+
+    static func connected(host: String, port: Int, timeout: Duration) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw TestSupportError("not an IPv4 address: \(host)") }
-        let connected = withUnsafePointer(to: &address) {
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw TestSupportError("not an IPv4 address: \(host)")
+        }
+        let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw TestSupportError("connect to \(host):\(port): \(String(cString: strerror(errno)))") }
+        guard rc == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw TestSupportError("connect to \(host):\(port): \(message)")
+        }
+        return fd
+    }
+
+    static func getBlocking(host: String, port: Int, path: String, timeout: Duration) throws -> Response {
+        let fd = try connected(host: host, port: port, timeout: timeout)
+        defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: test\r\nConnection: close\r\n\r\n".utf8)
         let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == request.count else { throw TestSupportError("send failed") }

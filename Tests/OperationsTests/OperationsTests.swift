@@ -170,6 +170,21 @@ struct MetricsEndpointTests {
         await #expect(throws: (any Error).self) { try await PlainHTTP.get(port: port, path: "/healthz") }
     }
 
+    @Test func clientsThatHangUpNeverStopTheServer() async throws {
+        // A big answer and a client that resets the connection: the writes after the reset fail and the server
+        // goes on. (The test runner ignores SIGPIPE; that the worker, which does not, survives this is what
+        // MSG_NOSIGNAL in HTTPEndpoint is for.)
+        let endpoint = try HTTPEndpoint(address: "127.0.0.1:0") { request in
+            request.path == "/big" ? .init(status: 200, body: [UInt8](repeating: 65, count: 8 << 20)) : .init(status: 200, text: "ok\n")
+        }
+        endpoint.start()
+        for _ in 0..<5 {
+            try PlainHTTP.abortedGet(port: endpoint.port, path: "/big", afterReading: 1024)
+        }
+        #expect(try await PlainHTTP.get(port: endpoint.port, path: "/small").status == 200)
+        await endpoint.shutdown()
+    }
+
     @Test func aBusyAddressFailsAtStartWithOneLine() async throws {
         let routes = OperationsRoutes(exporter: MetricsExporter(inspector: nil, queues: []), readiness: [], isShuttingDown: { false })
         let first = try HTTPEndpoint(address: "127.0.0.1:0") { await routes.respond($0) }
