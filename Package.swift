@@ -10,6 +10,7 @@
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
 //   CeleryProtocol → ZlibInflate → CZlib
+//   DiscordWorkerCLI → Operations (/metrics, /healthz, /readyz, JSON logs) → WorkerMetrics (every metric name)
 //   discord-sandbox (exe) → DiscordSandbox (Hummingbird; never linked into discord-worker)
 import PackageDescription
 
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries (system packages), wrapped by exactly one Swift target each.
@@ -89,9 +93,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // Every metric name and label of the process (swift-metrics API only; the backend is chosen by the CLI).
+        .target(name: "WorkerMetrics", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ], swiftSettings: swiftSettings),
+
         // Discord HTTP API v10 client with the Redis-shared rate limiter.
         .target(name: "DiscordAPI", dependencies: [
-            "CurlHTTP", "RedisClient", "LogKeys", "PythonCompat",
+            "CurlHTTP", "RedisClient", "LogKeys", "PythonCompat", "WorkerMetrics",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -121,12 +130,23 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // Operations: the /metrics, /healthz, /readyz endpoint (a small socket server on its own thread,
+        // Prometheus text through swift-prometheus) and the JSON log handler.
+        .target(name: "Operations", dependencies: [
+            "WorkerMetrics", "WorkerRuntime", "Broker", "CeleryProtocol", "RedisClient", "PythonCompat",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
             "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB",
-            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo", "Operations",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "discord-worker", dependencies: ["DiscordWorkerCLI"], swiftSettings: swiftSettings),
 
@@ -163,7 +183,10 @@ let package = Package(
             "MariaDBClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DiscordAPITests", dependencies: ["DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiscordAPITests", dependencies: [
+            "DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat", "WorkerMetrics",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordSandboxTests", dependencies: [
             "DiscordSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -176,9 +199,10 @@ let package = Package(
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
         .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "WorkerMetrics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DiscordWorkerCLI", "TestSupport", "CeleryProtocol", "DiscordSandbox", "RedisClient", "DiscordAPI",
         ], swiftSettings: swiftSettings),

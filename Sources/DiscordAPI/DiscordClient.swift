@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 public import RedisClient
 import Synchronization
+import WorkerMetrics
 
 /// Counters of one client since it was created (this process only).
 public struct DiscordClientStatistics: Sendable, Hashable {
@@ -119,12 +120,14 @@ public final class DiscordClient: Sendable {
                 response = try await http.send(request)
             } catch {
                 transportFailureCount.add(1, ordering: .relaxed)
+                WorkerMetrics.discordRequest(route: route.name, status: nil)
                 _ = await limiter.complete(reservation, .noResponse)
                 logger.debug("Discord request failed", metadata: [
                     LogKey.route: "\(route.name)", LogKey.attempt: "\(attempt)", LogKey.error: "\(error.message)",
                 ])
                 throw Self.transportError(error, route: route.name)
             }
+            WorkerMetrics.discordRequest(route: route.name, status: response.status)
             let headers = RateLimitHeaders { response.headers[$0] }
             var outcome = RateLimitOutcome(status: response.status, headers: headers, tooManyRequests: nil)
             if response.status == 429 {
@@ -146,6 +149,7 @@ public final class DiscordClient: Sendable {
                 return response
             }
             tooManyCount.add(1, ordering: .relaxed)
+            WorkerMetrics.discordRateLimited(route: route.name, scope: verdict.scope.rawValue)
             logger.debug("Discord answered 429", metadata: [
                 LogKey.route: "\(route.name)", LogKey.scope: "\(verdict.scope.rawValue)",
                 LogKey.waitMilliseconds: "\(verdict.wait.wholeMilliseconds)",

@@ -1,6 +1,7 @@
 import Logging
 import RedisClient
 import Synchronization
+import WorkerMetrics
 
 /// Key names of the limiter's Redis state (see `RateLimitScripts` for the layout).
 public struct RateLimitKeys: Sendable, Hashable {
@@ -154,6 +155,7 @@ final class SharedRateLimiter: Sendable {
                 } catch {
                     throw DiscordAPIError(.cancelled, route: route.name, message: "cancelled while waiting for the rate limit")
                 }
+                WorkerMetrics.discordRateLimitWait(route: route.name, wait)
                 waited += wait
             }
         }

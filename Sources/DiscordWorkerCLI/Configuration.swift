@@ -42,6 +42,23 @@ public struct Configuration: Sendable {
     public var logLevel = "info"
     /// `DISCORD_WORKER_FOREIGN_TASKS`: `forward:QUEUE` (default `forward:celery`) or `dead-letter`.
     public var foreignTasks: ForeignTasks = .forward(queue: "celery")
+    /// `DISCORD_WORKER_HTTP_ADDRESS`: `host:port` of `/metrics`, `/healthz`, `/readyz`; nil = off.
+    public var httpAddress: String?
+    /// `DISCORD_WORKER_LOG_FORMAT`: `text` (default) or `json` (one object per line).
+    public var logFormat = "text"
+
+    /// Every setting name the program reads (product.md §3), for the check that deploy files name
+    /// nothing else. Some are read by other parts of the program than this initializer.
+    public static let knownSettingNames: Set<String> = [
+        "DISCORD_GUILD_ID", "DISCORD_BOT_TOKEN", "DISCORD_APP_ID", "DISCORD_APP_SECRET", "DISCORD_CALLBACK_URL",
+        "DISCORD_SYNC_NAMES", "DISCORD_ROLES_CACHE_MAX_AGE", "DISCORD_TASKS_RETRY_PAUSE", "DISCORD_TASKS_MAX_RETRIES",
+        "DISCORD_API_BASE_URL", "DISCORD_OAUTH_BASE_URL", "DISCORD_OAUTH_TOKEN_URL", "DISCORD_GUILD_NAME_CACHE_MAX_AGE",
+        "DISCORD_DISABLE_ROLE_CREATION", "DISCORD_API_TIMEOUT", "BROKER_URL", "CACHE_URL", "DATABASE_URL",
+        "DISCORD_WORKER_QUEUES", "DISCORD_WORKER_CONCURRENCY", "DISCORD_WORKER_LEASE_SECONDS", "CELERY_RESULT_BACKEND",
+        "DISCORD_WORKER_LOG_LEVEL", "DISCORD_WORKER_HTTP_ADDRESS", "DISCORD_WORKER_LOG_FORMAT",
+        "DISCORD_WORKER_DB_POOL", "DISCORD_WORKER_NODE_NAME", "DISCORD_WORKER_SEND_EVENTS",
+        "ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED", "DISCORD_WORKER_FOREIGN_TASKS",
+    ]
 
     static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
 
@@ -161,6 +178,18 @@ public struct Configuration: Sendable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }
             logLevel = raw.lowercased()
+        }
+        if let raw = value("DISCORD_WORKER_HTTP_ADDRESS") {
+            guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (0...65_535).contains(port) else {
+                throw fail("DISCORD_WORKER_HTTP_ADDRESS", "must be host:port, e.g. 127.0.0.1:9808 or 0.0.0.0:9808 (got '\(raw)')")
+            }
+            httpAddress = raw
+        }
+        if let raw = value("DISCORD_WORKER_LOG_FORMAT") {
+            guard ["text", "json"].contains(raw.lowercased()) else {
+                throw fail("DISCORD_WORKER_LOG_FORMAT", "must be text or json (got '\(raw)')")
+            }
+            logFormat = raw.lowercased()
         }
     }
 

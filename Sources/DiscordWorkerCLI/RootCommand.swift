@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import Logging
+import Operations
 
 /// `discord-worker`: Alliance Auth's Discord sync worker.
 public struct RootCommand: AsyncParsableCommand {
@@ -67,7 +68,7 @@ struct GlobalOptions: ParsableArguments {
 }
 
 func makeLogger(_ configuration: Configuration, label: String = "discord-worker") -> Logger {
-    LoggingBootstrap.once(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
+    LoggingBootstrap.once(level: Logger.Level(rawValue: configuration.logLevel) ?? .info, json: configuration.logFormat == "json")
     return Logger(label: label)
 }
 
@@ -75,12 +76,17 @@ enum LoggingBootstrap {
     nonisolated(unsafe) private static var done = false
     private static let lock = NSLock()
 
-    static func once(level: Logger.Level) {
+    static func once(level: Logger.Level, json: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
         guard !done else { return }
         done = true
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -47,14 +47,12 @@ struct RunCommand: AsyncParsableCommand {
         options.version = BuildInfo.current
 
         let registry = TaskRegistry()
-        try await TaskWiring.register(into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
-        let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger)
-        let signals = SignalHandler { signal in
-            logger.info("signal received: finishing running tasks, taking no new ones", metadata: ["signal": "\(signal)"])
-            worker.requestStop()
-        }
-        try await worker.run()
-        _ = signals
+        let database = try await TaskWiring.register(
+            into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
+        let endpoint = try OperationsWiring.makeEndpoint(configuration: config, registry: registry, database: database, logger: logger)
+        let observers: [any TaskObserver] = endpoint.map { [$0.observer] } ?? []
+        let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
+        try await OperationsWiring.run(worker: worker, endpoint: endpoint, logger: logger)
     }
 }
 

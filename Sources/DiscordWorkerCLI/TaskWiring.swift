@@ -13,8 +13,10 @@ enum TaskWiring {
     /// registers every `discord.*` handler. Fails at start with one line when DISCORD_GUILD_ID or
     /// DISCORD_BOT_TOKEN is missing or DATABASE_URL cannot be opened (never printing a secret).
     /// `lockHolder`: the worker id and lease the handlers' locks are bound to (see `RedisLocks`).
+    /// Returns AA's database (for the readiness probe).
+    @discardableResult
     static func register(into registry: TaskRegistry, configuration: Configuration, lockHolder: (id: String, lease: Duration)? = nil,
-                         logger: Logger) async throws {
+                         logger: Logger) async throws -> any HostDatabase {
         let (guildID, token) = try configuration.requireDiscord()
         let databaseURL: DatabaseURL
         do {
@@ -52,5 +54,6 @@ enum TaskWiring {
         let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, locks: locks, logger: logger)
         AATaskCatalog.register(sync, into: registry)
         TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
+        return database
     }
 }
