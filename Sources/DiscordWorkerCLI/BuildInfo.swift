@@ -1,6 +1,8 @@
 import CBuildInfo
 import CurlHTTP
 import HostDatabase
+import HostDatabaseMariaDB
+import HostDatabaseSQLite
 import RedisClient
 import WorkerRuntime
 
@@ -18,8 +20,7 @@ enum BuildInfo {
             .init(name: "hiredis", version: RedisClient.libraryVersion),
             .init(name: "libcurl", version: CurlHTTPClient.libraryVersion),
             .init(name: "sqlite", version: SQLiteHostDatabase.libraryVersion),
-            // MariaDB Connector/C: append `.init(name: "mariadb", version: <its wrapper>.libraryVersion)`
-            // (mysql_get_client_info, exposed by the module that owns libmariadb) once that module exists.
+            .init(name: "mariadb-connector-c", version: MariaDBHostDatabase.libraryVersion),
         ])
 
     /// The compiler that built this binary (Swift has no run-time query for it).
