@@ -5,6 +5,7 @@
 //   discord-worker (exe) → DiscordWorkerCLI → WorkerRuntime, DiscordTasks
 //   DiscordTasks → DiscordAPI, HostDatabase, WorkerRuntime
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
+//   DiscordWorkerCLI → CeleryControl → WorkerRuntime, RedisClient (pidbox, celeryev, AA task statistics)
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
 //   discord-sandbox (exe) → DiscordSandbox (Hummingbird; never linked into discord-worker)
@@ -75,6 +76,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // A Celery citizen: remote control (pidbox), events (celeryev), AA's dashboard task statistics.
+        .target(name: "CeleryControl", dependencies: [
+            "WorkerRuntime", "RedisClient", "PythonCompat",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+
         // Alliance Auth's discord.* tasks.
         .target(name: "DiscordTasks", dependencies: [
             "DiscordAPI", "HostDatabase", "WorkerRuntime", "RedisClient", "PythonCompat", "CeleryProtocol",
@@ -84,7 +91,7 @@ let package = Package(
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
             "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "Broker", "CeleryProtocol",
-            "RedisClient", "PythonCompat",
+            "RedisClient", "PythonCompat", "CeleryControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -129,6 +136,7 @@ let package = Package(
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["DiscordWorkerCLI", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -36,6 +36,12 @@ public struct Configuration: Sendable {
     public var leaseSeconds = 30
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
+    /// `DISCORD_WORKER_NODE_NAME`: the Celery node name (`nil`: `discord-worker@HOST`).
+    public var nodeName: String?
+    /// `DISCORD_WORKER_SEND_EVENTS`: Celery task events from the start (like `celery worker -E`).
+    public var sendEvents = false
+    /// `ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED`: AA's dashboard task counters are not written.
+    public var dashboardTaskStatisticsDisabled = false
 
     static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
 
@@ -143,6 +149,14 @@ public struct Configuration: Sendable {
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }
             logLevel = raw.lowercased()
         }
+        if let raw = value("DISCORD_WORKER_NODE_NAME") {
+            guard raw.contains("@"), !raw.hasPrefix("@"), !raw.hasSuffix("@"), !raw.contains(where: { $0.isWhitespace }) else {
+                throw fail("DISCORD_WORKER_NODE_NAME", "must be a Celery node name like name@host (got '\(raw)')")
+            }
+            nodeName = raw
+        }
+        sendEvents = try boolean("DISCORD_WORKER_SEND_EVENTS") ?? false
+        dashboardTaskStatisticsDisabled = try boolean("ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED") ?? false
     }
 
     /// `KEY=VALUE` lines; `#` comments, blank lines, optional `export ` and matching quotes.

@@ -1,6 +1,7 @@
 import Synchronization
 import ArgumentParser
 import Broker
+import CeleryControl
 import DiscordTasks
 import Foundation
 import Logging
@@ -39,15 +40,31 @@ struct RunCommand: AsyncParsableCommand {
         options.exitWhenIdle = exitWhenIdle
         options.cacheURL = config.cacheURL
         options.resultBackendURL = config.resultBackendURL
+        if let nodeName = config.nodeName { options.nodeName = nodeName }
 
         let registry = TaskRegistry()
         try await TaskWiring.register(into: registry, configuration: config, logger: logger)
-        let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger)
+        let celery = CeleryControlService(options: .init(
+            nodeName: options.nodeName, brokerURL: config.brokerURL, queues: options.queues, concurrency: options.concurrency,
+            sendTaskEvents: config.sendEvents, softwareVersion: CeleryControlService.softwareVersion), logger: logger)
+        let statistics = config.dashboardTaskStatisticsDisabled ? nil : DashboardStatistics(cacheURL: config.cacheURL, logger: logger)
+        let observers: [any TaskObserver] = [celery] + (statistics.map { [$0] } ?? [])
+        let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
+        await statistics?.start()
+        celery.start(worker: worker)
         let signals = SignalHandler { signal in
             logger.info("signal received: finishing running tasks, taking no new ones", metadata: ["signal": "\(signal)"])
             worker.requestStop()
         }
-        try await worker.run()
+        do {
+            try await worker.run()
+        } catch {
+            await celery.stop()
+            await statistics?.stop()
+            throw error
+        }
+        await celery.stop()
+        await statistics?.stop()
         _ = signals
     }
 }
