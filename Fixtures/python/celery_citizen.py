@@ -3,14 +3,15 @@
   python celery_citizen.py inspect NODE      RESULT {...}: celery.app.control.Inspect replies of NODE
                                              (ping, active, reserved, scheduled, registered, stats,
                                              active_queues, report, an unknown command and a refused one)
-  python celery_citizen.py events SECONDS    an EventReceiver (as `celery events`/Flower): one
-                                             `EVENT {...}` line per event, then `STATE {...}` with what
+  python celery_citizen.py events SECONDS    an EventReceiver (as `celery events`/Flower): `LISTENING`
+                                             once subscribed, then one `EVENT {...}` line per event, then `STATE {...}` with what
                                              celery.events.state.State makes of them (workers, task states)
 Settings: BROKER_URL (the AA-configured app of aa_celery.py).
 """
 import json
+import os
 import sys
-import time
+import threading
 
 from aa_celery import app
 
@@ -34,9 +35,14 @@ def inspect(node):
 
 def events(seconds):
     state = app.events.State()
-    deadline = time.monotonic() + seconds
+    subscribed = threading.Event()
 
     def on_event(event):
+        if event.get("type") == "custom-citizen-ready":
+            if not subscribed.is_set():
+                subscribed.set()
+                print("LISTENING {}", flush=True)
+            return
         state.event(event)
         print("EVENT " + json.dumps(event), flush=True)
         snapshot = {
@@ -48,18 +54,23 @@ def events(seconds):
         }
         print("STATE " + json.dumps(snapshot), flush=True)
 
+    def announce():
+        # Our own event, sent until it comes back: from then on the receiver is subscribed.
+        with app.connection() as connection:
+            dispatcher = app.events.Dispatcher(connection, hostname="citizen-receiver@test")
+            while not subscribed.wait(0.2):
+                dispatcher.send("custom-citizen-ready")
+
+    # Exit after `seconds` whatever happens (the tests also stop it earlier).
+    timer = threading.Timer(seconds, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
+    threading.Thread(target=announce, daemon=True).start()
     with app.connection() as connection:
         receiver = app.events.Receiver(connection, handlers={"*": on_event})
-        print("LISTENING {}", flush=True)
+        # One capture for the whole run (each capture subscribes anew: events published between two would be lost).
         # wakeup=True: broadcasts the `heartbeat` control command once listening, as `celery events` does.
-        while time.monotonic() < deadline:
-            try:
-                receiver.capture(limit=None, timeout=1, wakeup=True)
-            except TimeoutError:
-                pass
-            except Exception as exc:  # socket.timeout on older Pythons
-                if "timed out" not in str(exc):
-                    raise
+        receiver.capture(limit=None, timeout=None, wakeup=True)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ public final class CeleryControlService: TaskObserver, Sendable {
             try? await Task.sleep(for: .seconds(CeleryEvents.heartbeatInterval))
             if Task.isCancelled { return }
             sendEvent("worker-heartbeat", workerFields())
+            forgetStaleReceived(now: Date())
         }
     }
 
@@ -277,14 +278,21 @@ public final class CeleryControlService: TaskObserver, Sendable {
         outboxContinuation.yield(.reply(exchange: exchange, routingKey: routingKey, bytes: bytes))
     }
 
-    func snapshot(now: Date = Date()) -> WorkerSnapshot {
-        let (worker, received, totals, clock, taskEvents) = state.withLock { state in
-            // Forget entries another worker must have taken over (due long ago, or never started).
+    /// Forgets received tasks another worker must have taken over: due more than a minute ago (an eta task
+    /// goes back to the shared delayed set), or received a minute ago and never started.
+    private func forgetStaleReceived(now: Date) {
+        state.withLock { state in
             state.received = state.received.filter { _, task in
                 if let eta = task.eta { return eta.timeIntervalSince(now) > -60 }
                 return now.timeIntervalSince(task.received) < 60
             }
-            return (state.worker, Array(state.received.values), state.totals, state.clock, state.taskEvents)
+        }
+    }
+
+    func snapshot(now: Date = Date()) -> WorkerSnapshot {
+        forgetStaleReceived(now: now)
+        let (worker, received, totals, clock, taskEvents) = state.withLock { state in
+            (state.worker, Array(state.received.values), state.totals, state.clock, state.taskEvents)
         }
         let ordered = received.sorted { $0.received < $1.received }
         var host = "", port: Int?

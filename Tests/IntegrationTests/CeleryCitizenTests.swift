@@ -30,6 +30,10 @@ struct CeleryCitizenTests {
             let sleepID = try await h.binary.enqueue("discord_worker.test.sleep", ["--args", #"[4, "citizen:sleep"]"#])
             try await h.awaitList("citizen:sleep", "the sleep task started") { $0.contains("start:\(sleepID)") }
 
+            // A countdown task: received, then held in the delayed set (`inspect scheduled`).
+            let laterID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:later", "x"]"#, "--countdown", "600"])
+            try await waitUntil(timeout: .seconds(20), "the countdown task delayed") { try await h.binary.status().delayed == 1 }
+
             let script = try await h.startPythonScript("celery_citizen.py", ["inspect", Self.node], name: "inspect")
             let result = try parseJSON(try await PythonCelery.awaitTaggedLine("RESULT", from: script, timeout: .seconds(90)))
             #expect(result["ping"] == [Self.node: ["ok": "pong"]])
@@ -39,7 +43,9 @@ struct CeleryCitizenTests {
             #expect(active.first?["args"] == [4, "citizen:sleep"])
             #expect(active.first?["hostname"] == .string(Self.node))
             #expect(result["reserved"]?[Self.node] == [])
-            #expect(result["scheduled"]?[Self.node] == [])
+            let scheduled = result["scheduled"]?[Self.node]?.arrayValue ?? []
+            #expect(scheduled.map { $0["request"]?["id"] } == [.string(laterID)])
+            #expect(scheduled.first?["eta"]?.stringValue?.hasSuffix("+00:00") == true)
             let registered = result["registered"]?[Self.node]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(registered.contains("discord.update_groups"))
             #expect(registered.contains("discord_worker.test.sleep"))
