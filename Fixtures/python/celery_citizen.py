@@ -2,12 +2,15 @@
 
   python celery_citizen.py inspect NODE      RESULT {...}: celery.app.control.Inspect replies of NODE
                                              (ping, active, reserved, scheduled, registered, stats,
-                                             active_queues, report, an unknown command and a refused one)
+                                             active_queues, report, an unknown command, a refused one and
+                                             AA's dashboard count of running tasks)
   python celery_citizen.py events SECONDS    an EventReceiver (as `celery events`/Flower): `LISTENING`
-                                             once subscribed, then one `EVENT {...}` line per event, then `STATE {...}` with what
+                                             once subscribed, then per event an `EVENT {...}` line and a
+                                             `STATE {...}` line with what
                                              celery.events.state.State makes of them (workers, task states)
 Settings: BROKER_URL (the AA-configured app of aa_celery.py).
 """
+import itertools
 import json
 import os
 import sys
@@ -29,6 +32,8 @@ def inspect(node):
         "report": insp.report(),
         "unknown": app.control.broadcast("no_such_command", destination=[node], reply=True, timeout=5),
         "rate_limit": app.control.rate_limit("discord.update_groups", "1/s", destination=[node], reply=True, timeout=5),
+        # AA 5.5's dashboard "running tasks" (authentication/core/celery_workers.py active_tasks_count): all nodes.
+        "aa_active_tasks_count": len(list(itertools.chain(*app.control.inspect(timeout=5).active().values()))),
     }
     print("RESULT " + json.dumps(result), flush=True)
 

@@ -17,8 +17,7 @@ public final class CeleryControlService: TaskObserver, Sendable {
         public var concurrency: Int
         public var sendTaskEvents: Bool
         public var softwareVersion: String
-        /// Celery's app name: the mailbox is `<namespace>.pidbox` (AA's app is `myauth`, but Celery's
-        /// mailbox namespace is always `celery`).
+        /// Celery's `control_exchange` setting (default `celery`, which AA keeps): the mailbox `<namespace>.pidbox`.
         public var namespace = "celery"
 
         public init(nodeName: String, brokerURL: RedisURL, queues: [String], concurrency: Int, sendTaskEvents: Bool,

@@ -57,6 +57,7 @@ struct CeleryCitizenTests {
             #expect(result["active_queues"]?[Self.node]?[0]?["name"] == "services")
             #expect(result["report"]?[Self.node]?["ok"]?.stringValue?.contains("discord-worker") == true)
             #expect(result["unknown"] == [[Self.node: ["error": "KeyError('no_such_command')"]]])
+            #expect(result["aa_active_tasks_count"] == 1)
             #expect(result["rate_limit"]?[0]?[Self.node]?["error"]?.stringValue?.contains("not supported") == true)
 
             let status = try await celeryCLI(h, ["status"], name: "status")
