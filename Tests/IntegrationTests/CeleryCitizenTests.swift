@@ -135,6 +135,38 @@ struct CeleryCitizenTests {
         }
     }
 
+    @Test func taskEventsOnlyAfterEnableEvents() async throws {
+        try await Harness.with(Harness.testTasks.merging(["DISCORD_WORKER_NODE_NAME": Self.node]) { $1 }) { h in
+            let receiver = try await h.startPythonScript("celery_citizen.py", ["events", "120"], name: "events")
+            _ = try await PythonCelery.awaitTaggedLine("LISTENING", from: receiver)
+            let worker = try h.startWorker(["run"], name: "worker")
+            try await worker.waitForLog("celery remote control listening")
+            func events() -> [JSONValue] {
+                receiver.output().split(separator: "\n").filter { $0.hasPrefix("EVENT ") }
+                    .compactMap { try? JSONValue.parse(Array($0.dropFirst(6).utf8)) }
+            }
+            func heartbeats() -> Int { events().filter { $0["type"] == "worker-heartbeat" }.count }
+
+            // Events off (the default): worker events only. Events go out in order through one connection, so two
+            // heartbeats after the task ran mean any task event of it would have been seen.
+            let quietID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:quiet", "q"]"#])
+            try await h.awaitList("citizen:quiet", "the first task ran") { $0 == ["q"] }
+            let seen = heartbeats()
+            try await waitUntil(timeout: .seconds(20), "two more heartbeats") { heartbeats() >= seen + 2 }
+            #expect(!events().contains { $0["uuid"] == .string(quietID) })
+
+            let enable = try await celeryCLI(h, ["control", "enable_events", "-d", Self.node], name: "enable-events")
+            #expect(enable.output.contains("task events enabled"), "\(enable.output)")
+            let loudID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:loud", "l"]"#])
+            try await waitUntil(timeout: .seconds(30), "task events after enable_events") {
+                events().filter { $0["uuid"] == .string(loudID) }.compactMap { $0["type"]?.stringValue }
+                    == ["task-received", "task-started", "task-succeeded"]
+            }
+            let disable = try await celeryCLI(h, ["control", "disable_events", "-d", Self.node], name: "disable-events")
+            #expect(disable.output.contains("task events disabled"), "\(disable.output)")
+        }
+    }
+
     @Test func aaDashboardCountsWhatTheWorkerRecorded() async throws {
         try await Harness.with(Harness.testTasks.merging(["DISCORD_TASKS_RETRY_PAUSE": "0"]) { $1 }) { h in
             let cache = RedisClient(url: h.redis.url(db: 1), name: "cache-test")
