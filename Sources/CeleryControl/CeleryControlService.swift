@@ -47,6 +47,8 @@ public final class CeleryControlService: TaskObserver, Sendable {
         var worker: Worker?
         var loops: [Task<Void, Never>] = []
         var publisher: Task<Void, Never>?
+        /// The last event/reply could not be sent (logged once until one goes through again).
+        var publishFailing = false
     }
 
     /// `sw_ver` of events and the `report` reply.
@@ -209,8 +211,13 @@ public final class CeleryControlService: TaskObserver, Sendable {
                     try await publisher.command(["LPUSH", RedisArgument(queue), RedisArgument(bytes: bytes)])
                 }
             }
+            if state.withLock({ state in defer { state.publishFailing = false }; return state.publishFailing }) {
+                logger.info("celery events and replies are sent again")
+            }
         } catch {
-            logger.warning("celery event/reply not sent", metadata: [LogKey.error: "\(error)"])
+            if !state.withLock({ state in defer { state.publishFailing = true }; return state.publishFailing }) {
+                logger.warning("celery events/replies not sent (dropped until the broker is back)", metadata: [LogKey.error: "\(error)"])
+            }
         }
     }
 

@@ -55,14 +55,15 @@ public final class DashboardStatistics: TaskObserver, Sendable {
         (events, continuation) = AsyncStream.makeStream(of: (Series, Date).self, bufferingPolicy: .bufferingNewest(10_000))
     }
 
-    /// Clears the series (AA's `reset_counters_when_celery_restarted`) and starts writing events.
-    public func start() async {
-        do {
-            try await redis.command(["DEL"] + Series.allCases.flatMap { [RedisArgument($0.sortedSetKey), RedisArgument($0.counterKey)] })
-        } catch {
-            logger.warning("AA task statistics: cannot reset the counters", metadata: [LogKey.error: "\(error)"])
-        }
+    /// Clears the series (AA's `reset_counters_when_celery_restarted`), then writes events as they come, on its
+    /// own task (events of tasks that finish meanwhile wait in order).
+    public func start() {
         let task = Task { [events, redis, logger] in
+            do {
+                try await redis.command(["DEL"] + Series.allCases.flatMap { [RedisArgument($0.sortedSetKey), RedisArgument($0.counterKey)] })
+            } catch {
+                logger.warning("AA task statistics: cannot reset the counters", metadata: [LogKey.error: "\(error)"])
+            }
             for await (series, time) in events {
                 do {
                     try await redis.eval(Self.addScript, keys: [RedisArgument(series.counterKey), RedisArgument(series.sortedSetKey)],

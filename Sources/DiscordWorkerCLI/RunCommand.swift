@@ -50,12 +50,12 @@ struct RunCommand: AsyncParsableCommand {
         let statistics = config.dashboardTaskStatisticsDisabled ? nil : DashboardStatistics(cacheURL: config.cacheURL, logger: logger)
         let observers: [any TaskObserver] = [celery] + (statistics.map { [$0] } ?? [])
         let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
-        await statistics?.start()
-        celery.start(worker: worker)
         let signals = SignalHandler { signal in
             logger.info("signal received: finishing running tasks, taking no new ones", metadata: ["signal": "\(signal)"])
             worker.requestStop()
         }
+        statistics?.start()
+        celery.start(worker: worker)
         do {
             try await worker.run()
         } catch {

@@ -26,8 +26,8 @@ struct CeleryCitizenTests {
         try await Harness.with(Harness.testTasks.merging(["DISCORD_WORKER_NODE_NAME": Self.node]) { $1 }) { h in
             let worker = try h.startWorker(["run"], name: "worker")
             try await worker.waitForLog("celery remote control listening")
-            // A long task so that `inspect active` has something to show.
-            let sleepID = try await h.binary.enqueue("discord_worker.test.sleep", ["--args", #"[4, "citizen:sleep"]"#])
+            // A long task so that `inspect active` has something to show (Python starts slowly on a busy machine).
+            let sleepID = try await h.binary.enqueue("discord_worker.test.sleep", ["--args", #"[12, "citizen:sleep"]"#])
             try await h.awaitList("citizen:sleep", "the sleep task started") { $0.contains("start:\(sleepID)") }
 
             // A countdown task: received, then held in the delayed set (`inspect scheduled`).
@@ -40,7 +40,7 @@ struct CeleryCitizenTests {
             let active = result["active"]?[Self.node]?.arrayValue ?? []
             #expect(active.map { $0["id"] } == [.string(sleepID)])
             #expect(active.first?["name"] == "discord_worker.test.sleep")
-            #expect(active.first?["args"] == [4, "citizen:sleep"])
+            #expect(active.first?["args"] == [12, "citizen:sleep"])
             #expect(active.first?["hostname"] == .string(Self.node))
             #expect(result["reserved"]?[Self.node] == [])
             let scheduled = result["scheduled"]?[Self.node]?.arrayValue ?? []
