@@ -167,6 +167,25 @@ struct CeleryCitizenTests {
         }
     }
 
+    @Test func remoteControlSurvivesARedisRestart() async throws {
+        try await Harness.with(["DISCORD_WORKER_NODE_NAME": Self.node]) { h in
+            let worker = try h.startWorker(["run"], name: "worker")
+            try await worker.waitForLog("celery remote control listening")
+            try await h.redis.restart()
+            // The worker resubscribes by itself: `celery inspect ping` is answered again.
+            var answered = ""
+            try await waitUntil(timeout: .seconds(60), interval: .milliseconds(500), "a ping reply after the restart") {
+                let ping = try await celeryCLI(h, ["inspect", "ping", "-d", Self.node, "--timeout", "2"], name: "ping-after-restart")
+                answered = ping.output
+                return ping.output.contains("pong")
+            }
+            #expect(answered.contains(Self.node))
+            #expect(worker.isRunning)
+            worker.child.signal(SIGTERM)
+            #expect(try await h.exitCode(of: worker) == 0)
+        }
+    }
+
     @Test func aaDashboardCountsWhatTheWorkerRecorded() async throws {
         try await Harness.with(Harness.testTasks.merging(["DISCORD_TASKS_RETRY_PAUSE": "0"]) { $1 }) { h in
             let cache = RedisClient(url: h.redis.url(db: 1), name: "cache-test")
