@@ -122,6 +122,8 @@ public final class CeleryControlService: TaskObserver, Sendable {
     // MARK: - Task observer
 
     public func taskReceived(_ task: ObservedTask) {
+        // Celery sends no task-received for a task it does not know (only a task-failed, see taskRejected).
+        guard state.withLock({ $0.worker })?.registry.definition(task.name) != nil else { return }
         // A task with an eta comes back when due: one task-received, as Celery sends.
         let isNew = state.withLock { state in
             let isNew = state.received[task.id] == nil
@@ -152,7 +154,8 @@ public final class CeleryControlService: TaskObserver, Sendable {
     public func taskRejected(_ task: ObservedTask?, reason: String) {
         guard let task else { return }  // undecodable: no id to report
         state.withLock { _ = $0.received.removeValue(forKey: task.id) }
-        sendTaskEvent("task-rejected", CeleryEvents.rejected(id: task.id))
+        // Celery's Consumer.on_unknown_task: a task-failed with NotRegistered('<name>').
+        sendTaskEvent("task-failed", CeleryEvents.notRegistered(task))
     }
 
     public func taskRevoked(_ task: ObservedTask, reason: String, expired: Bool) {

@@ -87,8 +87,10 @@ public struct CeleryEvents: Sendable {
         ["uuid": .string(task.id), "exception": .string(exceptionRepr(reason)), "traceback": .string(traceback(reason))]
     }
 
-    /// `task-rejected` (`requeue=False`: the message went to the dead letters).
-    public static func rejected(id: String) -> JSONObject { ["uuid": .string(id), "requeue": false] }
+    /// The `task-failed` Celery sends for a task name it does not know (`Consumer.on_unknown_task`).
+    public static func notRegistered(_ task: ObservedTask) -> JSONObject {
+        ["uuid": .string(task.id), "exception": .string("NotRegistered(\(pythonStringRepr(task.name)))")]
+    }
 
     /// `task-revoked` (`expired=True` for an expired task).
     public static func revoked(_ task: ObservedTask, expired: Bool) -> JSONObject {

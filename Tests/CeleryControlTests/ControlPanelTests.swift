@@ -151,6 +151,7 @@ struct ControlPanelTests {
         #expect(succeeded["runtime"] == 1.5)
         #expect(CeleryEvents.failed(task, reason: "boom")["exception"] == "TaskError('boom')")
         #expect(CeleryEvents.revoked(task, expired: true)["expired"] == true)
+        #expect(CeleryEvents.notRegistered(task) == ["uuid": .string(task.id), "exception": "NotRegistered('discord.update_groups')"])
     }
 
     @Test func dashboardSeriesKeysAreAAs() {

@@ -95,10 +95,11 @@ struct CeleryCitizenTests {
             let okID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:rec", "hello"]"#])
             let retryID = try await h.binary.enqueue("discord_worker.test.retry", ["--kwargs", #"{"succeed_after": 1}"#])
             let badID = try await h.binary.enqueue("discord_worker.test.record", ["--args", "[]"])
+            let unknownID = try await h.binary.enqueue("discord.no_such_task")
             try await waitUntil(timeout: .seconds(60), "task states in the receiver") {
                 let tasks = try lastState()?["tasks"]
                 return tasks?[okID]?["state"] == "SUCCESS" && tasks?[retryID]?["state"] == "SUCCESS"
-                    && tasks?[badID]?["state"] == "FAILURE"
+                    && tasks?[badID]?["state"] == "FAILURE" && tasks?[unknownID]?["state"] == "FAILURE"
             }
             let tasks = try #require(try lastState()?["tasks"])
             #expect(tasks[okID]?["name"] == "discord_worker.test.record")
@@ -119,6 +120,8 @@ struct CeleryCitizenTests {
             #expect(types(okID) == ["task-received", "task-started", "task-succeeded"])
             #expect(types(retryID).contains("task-retried"))
             #expect(types(badID).last == "task-failed")
+            #expect(types(unknownID) == ["task-failed"])
+            #expect(events.first { $0["uuid"] == .string(unknownID) }?["exception"] == "NotRegistered('discord.no_such_task')")
             let heartbeat = try #require(events.first { $0["type"] == "worker-heartbeat" && $0["hostname"] == .string(Self.node) })
             #expect(heartbeat["freq"] == 2.0)
             #expect(heartbeat["sw_ident"] == "discord-worker")
