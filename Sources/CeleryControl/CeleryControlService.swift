@@ -316,6 +316,7 @@ public final class CeleryControlService: TaskObserver, Sendable {
             reserved: ordered.filter { ($0.eta ?? .distantPast) <= now },
             scheduled: ordered.filter { ($0.eta ?? .distantPast) > now },
             totals: totals, brokerHost: host, brokerPort: port, brokerDatabase: options.brokerURL.database,
-            eventsEnabled: taskEvents, softwareVersion: options.softwareVersion)
+            eventsEnabled: taskEvents, softwareVersion: options.softwareVersion, rusage: ProcessFacts.rusage(),
+            platform: ProcessFacts.platform())
     }
 }

@@ -152,9 +152,6 @@ public enum ControlPanel {
     static func stats(_ snapshot: WorkerSnapshot) -> JSONObject {
         var total = JSONObject()
         for name in snapshot.totals.keys.sorted() { total[name] = .int(Int64(snapshot.totals[name] ?? 0)) }
-        var usage = rusage()
-        _ = getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> JSONValue { .double(Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000) }
         return [
             "total": .object(total),
             "pid": .int(Int64(snapshot.pid)),
@@ -185,24 +182,7 @@ public enum ControlPanel {
                 "alternates": [],
             ],
             "prefetch_count": .int(Int64(snapshot.concurrency)),
-            "rusage": [
-                "utime": seconds(usage.ru_utime),
-                "stime": seconds(usage.ru_stime),
-                "maxrss": .int(Int64(usage.ru_maxrss)),
-                "ixrss": .int(Int64(usage.ru_ixrss)),
-                "idrss": .int(Int64(usage.ru_idrss)),
-                "isrss": .int(Int64(usage.ru_isrss)),
-                "minflt": .int(Int64(usage.ru_minflt)),
-                "majflt": .int(Int64(usage.ru_majflt)),
-                "nswap": .int(Int64(usage.ru_nswap)),
-                "inblock": .int(Int64(usage.ru_inblock)),
-                "oublock": .int(Int64(usage.ru_oublock)),
-                "msgsnd": .int(Int64(usage.ru_msgsnd)),
-                "msgrcv": .int(Int64(usage.ru_msgrcv)),
-                "nsignals": .int(Int64(usage.ru_nsignals)),
-                "nvcsw": .int(Int64(usage.ru_nvcsw)),
-                "nivcsw": .int(Int64(usage.ru_nivcsw)),
-            ],
+            "rusage": .object(snapshot.rusage),
         ]
     }
 
@@ -235,15 +215,10 @@ public enum ControlPanel {
 
     /// In place of Celery's `app.bugreport()`: software, platform, broker (without credentials), queues.
     static func report(_ snapshot: WorkerSnapshot) -> String {
-        var uts = utsname()
-        _ = uname(&uts)
-        func text<T>(_ field: T) -> String {
-            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
         let port = snapshot.brokerPort.map { ":\($0)" } ?? ""
         return [
             "software -> discord-worker:\(snapshot.softwareVersion) (Swift) celery-protocol:2 transport:redis",
-            "platform -> system:\(text(uts.sysname)) arch:\(text(uts.machine)) kernel version:\(text(uts.release))",
+            "platform -> \(snapshot.platform)",
             "loader -> none (Alliance Auth's discord.* tasks are built in)",
             "",
             "broker_url: 'redis://\(snapshot.brokerHost)\(port)/\(snapshot.brokerDatabase)'",

@@ -1,5 +1,5 @@
 public import Foundation
-import PythonCompat
+public import PythonCompat
 public import WorkerRuntime
 
 /// What remote-control replies describe, taken at the moment a command arrives.
@@ -25,11 +25,16 @@ public struct WorkerSnapshot: Sendable {
     public var brokerDatabase: Int
     public var eventsEnabled: Bool
     public var softwareVersion: String
+    /// Celery's `rusage` dict for `stats` (``ProcessFacts/rusage()``).
+    public var rusage: JSONObject
+    /// The platform line of `report` (``ProcessFacts/platform()``).
+    public var platform: String
 
     public init(nodeName: String, pid: Int32, clock: Int64, startedAt: Date, now: Date, concurrency: Int, queues: [String],
                 registered: [String], active: [(task: ObservedTask, started: Date)], reserved: [ObservedTask],
                 scheduled: [ObservedTask], totals: [String: Int], brokerHost: String, brokerPort: Int?,
-                brokerDatabase: Int, eventsEnabled: Bool, softwareVersion: String) {
+                brokerDatabase: Int, eventsEnabled: Bool, softwareVersion: String, rusage: JSONObject = [:],
+                platform: String = "") {
         self.nodeName = nodeName
         self.pid = pid
         self.clock = clock
@@ -47,5 +52,7 @@ public struct WorkerSnapshot: Sendable {
         self.brokerDatabase = brokerDatabase
         self.eventsEnabled = eventsEnabled
         self.softwareVersion = softwareVersion
+        self.rusage = rusage
+        self.platform = platform
     }
 }

@@ -18,7 +18,8 @@ struct ControlPanelTests {
             now: Date(timeIntervalSince1970: 1_700_000_100), concurrency: 16, queues: ["services"],
             registered: ["celery.ping", "discord.update_groups", "discord.add_user"], active: active, reserved: reserved,
             scheduled: scheduled, totals: ["discord.update_groups": 3], brokerHost: "127.0.0.1", brokerPort: 6379,
-            brokerDatabase: 0, eventsEnabled: events, softwareVersion: "1.0.0")
+            brokerDatabase: 0, eventsEnabled: events, softwareVersion: "1.0.0", rusage: ["maxrss": 4096],
+            platform: "system:Linux arch:x86_64 kernel version:6.1.0")
     }
 
     static func pidboxPayload(_ body: JSONObject, clock: Int64 = 5) -> [UInt8] {
@@ -99,11 +100,14 @@ struct ControlPanelTests {
         #expect(stats?["uptime"] == 100)
         #expect(stats?["pool"]?["max-concurrency"] == 16)
         #expect(stats?["broker"]?["transport"] == "redis")
-        #expect(stats?["rusage"]?["maxrss"]?.intValue ?? 0 > 0)
+        #expect(stats?["rusage"] == ["maxrss": 4096])
         let queues = reply("active_queues")
         #expect(queues?[0]?["name"] == "services")
         #expect(queues?[0]?["exchange"]?["type"] == "direct")
         #expect(reply("report")?["ok"]?.stringValue?.contains("discord-worker") == true)
+        #expect(reply("report")?["ok"]?.stringValue?.contains("platform -> system:Linux") == true)
+        #expect(ProcessFacts.rusage()["maxrss"]?.intValue ?? 0 > 0)
+        #expect(ProcessFacts.platform().hasPrefix("system:"))
         #expect(reply("query_task", ["ids": [.string(Self.task.id), "unknown"]])?[Self.task.id]?[0] == "active")
     }
 
