@@ -170,6 +170,25 @@ struct CeleryCitizenTests {
         }
     }
 
+    @Test func statusListsPythonAndSwiftWorkersSideBySide() async throws {
+        try await Harness.with(["DISCORD_WORKER_NODE_NAME": Self.node]) { h in
+            _ = try await h.startPythonWorker(queues: "pyq")
+            let worker = try h.startWorker(["run"], name: "worker")
+            try await worker.waitForLog("celery remote control listening")
+            let status = try await celeryCLI(h, ["status"], name: "status")
+            #expect(status.output.contains("\(Self.node): OK"), "\(status.output)")
+            #expect(status.output.contains("2 nodes online"), "\(status.output)")
+            let both = try await celeryCLI(h, ["inspect", "ping"], name: "ping-all")
+            #expect(both.output.contains("\(Self.node): OK") && both.output.contains("py-"), "\(both.output)")
+            #expect(both.output.contains("2 nodes online"), "\(both.output)")
+            // Addressed to another node only: we must not answer.
+            let other = try await celeryCLI(h, ["inspect", "ping", "-d", "someone@elsewhere"], name: "ping-other")
+            #expect(!other.output.contains(Self.node), "\(other.output)")
+            worker.child.signal(SIGTERM)
+            #expect(try await h.exitCode(of: worker) == 0)
+        }
+    }
+
     @Test func remoteControlSurvivesARedisRestart() async throws {
         try await Harness.with(["DISCORD_WORKER_NODE_NAME": Self.node]) { h in
             let worker = try h.startWorker(["run"], name: "worker")
