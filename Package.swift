@@ -7,6 +7,7 @@
 //   DiscordWorkerCLI → HostDatabaseSQLite → GRDB; HostDatabaseMariaDB → MariaDBClient → CMariaDB
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
 //   HostDatabase, DiscordAPI, DiscordSandbox → PythonCompat (→ OrderedCollections); WorkerRuntime, DiscordAPI, CurlHTTP → LogKeys
+//   DiscordWorkerCLI → CeleryControl → WorkerRuntime, RedisClient (pidbox, celeryev, AA task statistics)
 //   Broker, DiscordAPI → RedisClient → CHiredis
 //   DiscordAPI → CurlHTTP → CCurl
 //   CeleryProtocol → ZlibInflate → CZlib
@@ -124,6 +125,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
+        // A Celery citizen: remote control (pidbox), events (celeryev), AA's dashboard task statistics.
+        .target(name: "CeleryControl", dependencies: [
+            "WorkerRuntime", "RedisClient", "PythonCompat",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+
         // Alliance Auth's discord.* tasks.
         .target(name: "DiscordTasks", dependencies: [
             "DiscordAPI", "HostDatabase", "WorkerRuntime", "Broker", "RedisClient", "PythonCompat", "CeleryProtocol",
@@ -143,7 +150,7 @@ let package = Package(
         // Command line: configuration from the environment, subcommands.
         .target(name: "DiscordWorkerCLI", dependencies: [
             "WorkerRuntime", "DiscordTasks", "DiscordAPI", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB",
-            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo", "Operations",
+            "Broker", "CeleryProtocol", "RedisClient", "PythonCompat", "CurlHTTP", "CBuildInfo", "Operations", "CeleryControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -199,6 +206,7 @@ let package = Package(
             "WorkerRuntime", "RedisClient",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
         .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),

@@ -59,6 +59,12 @@ public struct Configuration: Sendable {
         "DISCORD_WORKER_DB_POOL", "DISCORD_WORKER_NODE_NAME", "DISCORD_WORKER_SEND_EVENTS",
         "ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED", "DISCORD_WORKER_FOREIGN_TASKS",
     ]
+    /// `DISCORD_WORKER_NODE_NAME`: the Celery node name (`nil`: `discord-worker@HOST`).
+    public var nodeName: String?
+    /// `DISCORD_WORKER_SEND_EVENTS`: Celery task events from the start (like `celery worker -E`).
+    public var sendEvents = false
+    /// `ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED`: AA's dashboard task counters are not written.
+    public var dashboardTaskStatisticsDisabled = false
 
     static let secretNames: Set<String> = ["DISCORD_BOT_TOKEN", "DISCORD_APP_SECRET"]
 
@@ -191,6 +197,14 @@ public struct Configuration: Sendable {
             }
             logFormat = raw.lowercased()
         }
+        if let raw = value("DISCORD_WORKER_NODE_NAME") {
+            guard raw.contains("@"), !raw.hasPrefix("@"), !raw.hasSuffix("@"), !raw.contains(where: { $0.isWhitespace }) else {
+                throw fail("DISCORD_WORKER_NODE_NAME", "must be a Celery node name like name@host (got '\(raw)')")
+            }
+            nodeName = raw
+        }
+        sendEvents = try boolean("DISCORD_WORKER_SEND_EVENTS") ?? false
+        dashboardTaskStatisticsDisabled = try boolean("ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED") ?? false
     }
 
     /// Reads an env file (see `EnvFile`: CRLF, quotes, `export`, comments). Errors name the line, never its text.

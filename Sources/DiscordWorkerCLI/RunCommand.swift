@@ -1,6 +1,7 @@
 import Synchronization
 import ArgumentParser
 import Broker
+import CeleryControl
 import DiscordTasks
 import Foundation
 import Logging
@@ -45,14 +46,29 @@ struct RunCommand: AsyncParsableCommand {
                                      problem: "forwards to '\(target)', a queue this worker consumes (tasks would go round in circles)")
         }
         options.version = BuildInfo.current
+        if let nodeName = config.nodeName { options.nodeName = nodeName }
 
         let registry = TaskRegistry()
         let database = try await TaskWiring.register(
             into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
         let endpoint = try OperationsWiring.makeEndpoint(configuration: config, registry: registry, database: database, logger: logger)
-        let observers: [any TaskObserver] = endpoint.map { [$0.observer] } ?? []
+        let celery = CeleryControlService(options: .init(
+            nodeName: options.nodeName, brokerURL: config.brokerURL, queues: options.queues, concurrency: options.concurrency,
+            sendTaskEvents: config.sendEvents, softwareVersion: CeleryControlService.softwareVersion), logger: logger)
+        let statistics = config.dashboardTaskStatisticsDisabled ? nil : DashboardStatistics(cacheURL: config.cacheURL, logger: logger)
+        let observers: [any TaskObserver] = [celery] + (statistics.map { [$0] } ?? []) + (endpoint.map { [$0.observer] } ?? [])
         let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
-        try await OperationsWiring.run(worker: worker, endpoint: endpoint, logger: logger)
+        statistics?.start()
+        celery.start(worker: worker)
+        do {
+            try await OperationsWiring.run(worker: worker, endpoint: endpoint, logger: logger)
+        } catch {
+            await celery.stop()
+            await statistics?.stop()
+            throw error
+        }
+        await celery.stop()
+        await statistics?.stop()
     }
 }
 

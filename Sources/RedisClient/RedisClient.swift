@@ -106,6 +106,28 @@ public final actor RedisClient {
         return sha
     }
 
+    /// Enters pub/sub mode on this client's connection: `SUBSCRIBE` to `channels` (the first confirmation is
+    /// returned; later ones arrive through ``nextPushed(timeout:)``). Use a client only for this afterwards;
+    /// after a connection error, ``disconnect()`` and subscribe again (a reconnect does not resubscribe).
+    @discardableResult
+    public func subscribe(_ channels: [String]) throws(RedisError) -> RedisValue {
+        try command(["SUBSCRIBE"] + channels.map { RedisArgument($0) })
+    }
+
+    /// The next reply the server pushes on a subscribed connection (`["message", channel, data]`, or a
+    /// further subscribe confirmation), or `nil` when nothing arrived within `timeout` (which must stay
+    /// below the socket timeout). Blocks this client's own queue, never the cooperative pool.
+    public func nextPushed(timeout: Duration) throws(RedisError) -> RedisValue? {
+        guard let connection, connection.isConnected else {
+            throw RedisError(.connection, "not subscribed (no connection)", connection: label)
+        }
+        do {
+            return try connection.readPushed(timeout: timeout)
+        } catch {
+            throw RedisError(error.code, error.message, connection: label)
+        }
+    }
+
     /// Drops the connection (the next command reconnects). Used after a timeout on a blocking command.
     public func disconnect() {
         connection?.disconnect()

@@ -93,6 +93,34 @@ final class RedisConnection {
         return replies
     }
 
+    /// Reads one reply the server pushed without a request (pub/sub messages after `SUBSCRIBE`), waiting at
+    /// most `timeout`; `nil` when none arrived in time. Buffered replies come first; the socket is polled,
+    /// so a quiet channel never trips the socket timeout (which would break the connection).
+    func readPushed(timeout: Duration) throws(RedisError) -> RedisValue? {
+        guard let ctx = context else { throw RedisError(.connection, "not connected") }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReplyFromReader(ctx, &raw) != REDIS_OK { throw brokenConnection(ctx) }
+            if let raw {
+                defer { freeReplyObject(raw) }
+                return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+            }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return nil }
+            let (seconds, attoseconds) = left.components
+            let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            var descriptor = pollfd(fd: ctx.pointee.fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw brokenConnection(ctx)
+            }
+            if ready == 0 { return nil }
+            if redisBufferRead(ctx) != REDIS_OK { throw brokenConnection(ctx) }
+        }
+    }
+
     private func brokenConnection(_ ctx: UnsafeMutablePointer<redisContext>) -> RedisError {
         let message = ctx.pointee.err != 0 ? Self.errorString(ctx) : "no reply"
         disconnect()

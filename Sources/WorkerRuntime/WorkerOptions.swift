@@ -19,7 +19,8 @@ public struct WorkerOptions: Sendable {
     public var exitWhenIdle: Bool = false
     /// Unique per process.
     public var workerID: String
-    /// Celery node name used as `origin` of published messages.
+    /// Celery node name (`DISCORD_WORKER_NODE_NAME`, default `discord-worker@HOST`): remote control, events and
+    /// the `origin` of published messages.
     public var nodeName: String
     /// Priority of published continuations without one (AA's `task_default_priority`).
     public var defaultPriority: Int = 5
@@ -41,7 +42,7 @@ public struct WorkerOptions: Sendable {
         let pid = ProcessInfo.processInfo.processIdentifier
         let suffix = UUID().uuidString.prefix(8).lowercased()
         self.workerID = workerID ?? "\(host)-\(pid)-\(suffix)"
-        self.nodeName = "discord-worker-\(pid)@\(host)"
+        self.nodeName = "discord-worker@\(host)"
     }
 
     /// Task name prefixes this worker owns: an unknown name there is our error (dead-lettered as an unknown

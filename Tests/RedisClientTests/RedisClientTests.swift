@@ -109,3 +109,36 @@ struct RedisClientTests {
         #expect(throws: RedisError.self) { try RedisURL("rediss://h") }
     }
 }
+
+@Suite("RedisClient pub/sub reads")
+struct RedisClientPubSubTests {
+    @Test func subscribedClientReceivesPublishedMessagesAndTimesOutQuietly() async throws {
+        let server = try await RedisServerProcess.start()
+        let subscriber = RedisClient(url: server.url, name: "sub", socketTimeout: .seconds(2))
+        let publisher = RedisClient(url: server.url, name: "pub")
+        let confirmation = try await subscriber.subscribe(["/0.celery.pidbox", "other"])
+        #expect(confirmation == .array([.bulk(Array("subscribe".utf8)), .bulk(Array("/0.celery.pidbox".utf8)), .integer(1)]))
+        // The second confirmation arrives as a pushed reply.
+        let second = try await subscriber.nextPushed(timeout: .seconds(5))
+        #expect(second?.array?.first?.string == "subscribe")
+        // Nothing published: nil after the timeout, and the connection stays usable (longer than the socket timeout).
+        for _ in 0..<3 { #expect(try await subscriber.nextPushed(timeout: .milliseconds(900)) == nil) }
+        let payload: [UInt8] = [0, 1, 0x06, 0x16, 255]
+        #expect(try await publisher.command(["PUBLISH", "/0.celery.pidbox", RedisArgument(bytes: payload)]) == .integer(1))
+        let message = try await subscriber.nextPushed(timeout: .seconds(5))
+        #expect(message == .array([.bulk(Array("message".utf8)), .bulk(Array("/0.celery.pidbox".utf8)), .bulk(payload)]))
+        // Several messages in one read are all returned, in order.
+        _ = try await publisher.pipeline([["PUBLISH", "other", "a"], ["PUBLISH", "other", "b"]])
+        let first = try await subscriber.nextPushed(timeout: .seconds(5))
+        let next = try await subscriber.nextPushed(timeout: .seconds(5))
+        #expect(first?.array?.last?.string == "a")
+        #expect(next?.array?.last?.string == "b")
+        // A dead server is a connection error, not a hang.
+        await server.stop()
+        await #expect(throws: RedisError.self) {
+            for _ in 0..<10 { _ = try await subscriber.nextPushed(timeout: .milliseconds(500)) }
+        }
+        await subscriber.close()
+        await publisher.close()
+    }
+}
