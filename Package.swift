@@ -127,7 +127,7 @@ let package = Package(
 
         // A Celery citizen: remote control (pidbox), events (celeryev), AA's dashboard task statistics.
         .target(name: "CeleryControl", dependencies: [
-            "WorkerRuntime", "RedisClient", "PythonCompat",
+            "WorkerRuntime", "RedisClient", "PythonCompat", "LogKeys",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 

@@ -1,0 +1,4 @@
+import LogKeys
+
+/// The log metadata keys, defined once in LogKeys.
+typealias LogKey = LogKeys.LogKey
