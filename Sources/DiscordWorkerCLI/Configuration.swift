@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     public var queues = ["services"]
     public var concurrency = 16
     public var leaseSeconds = 30
+    /// `DISCORD_WORKER_INTERACTIVE_SHARE`: percent of a bucket's slots waiting single-user requests may take ahead of bulk syncs (0 = no priority lane).
+    public var interactiveSharePercent = 50
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
 
@@ -138,6 +140,7 @@ public struct Configuration: Sendable {
         }
         concurrency = try integer("DISCORD_WORKER_CONCURRENCY", 1...512) ?? concurrency
         leaseSeconds = try integer("DISCORD_WORKER_LEASE_SECONDS", 2...3600) ?? leaseSeconds
+        interactiveSharePercent = try integer("DISCORD_WORKER_INTERACTIVE_SHARE", 0...100) ?? interactiveSharePercent
         if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }

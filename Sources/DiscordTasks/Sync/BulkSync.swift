@@ -37,6 +37,14 @@ struct BulkAction: Sendable {
     var after: GuildMember
     var changesGroups: Bool { roles != nil }
     var changesNick: Bool { nick != nil }
+
+    /// Whether `member` already has what this action would send (its roles as a set; its nickname
+    /// when the action changes it).
+    func isSatisfied(by member: GuildMember) -> Bool {
+        if let roles, Set(roles) != Set(member.roles.map(\.rawValue)) { return false }
+        if let nick, member.nick != nick { return false }
+        return changesGroups || changesNick
+    }
 }
 
 /// Counters of a running bulk task.
@@ -81,7 +89,10 @@ extension DiscordSync {
             }
             pks = values
         }
-        return await guarded(invocation) { try await runBulk(invocation, kind: kind, pks: pks) }
+        // Every request of a bulk sync waits in the bulk lane: single tasks' requests go first (bounded).
+        return await RequestPriority.$current.withValue(.bulk) {
+            await guarded(invocation) { try await runBulk(invocation, kind: kind, pks: pks) }
+        }
     }
 
     private func runBulk(_ invocation: TaskInvocation, kind: BulkKind, pks: [Int64]?) async throws -> TaskOutcome {
@@ -246,6 +257,9 @@ extension DiscordSync {
         }
         counters.withLock { $0.done += notMembers.count }
 
+        // Marks of single tasks' changes older than this plan say nothing about the list just read.
+        await clearChangedMarks(uids: actions.map(\.uid))
+
         // Send: PATCH bucket and role bucket in parallel, single-role changes balanced between them.
         var patches: [BulkAction] = actions.filter { $0.singleRole == nil }
         var roleChanges: [BulkAction] = []
@@ -325,7 +339,11 @@ extension DiscordSync {
             try await acquireLock(lockKey, token: token, ttlMilliseconds: 120_000, waitUpTo: .seconds(10), on: broker)
             do {
                 let user = Snowflake(action.uid)
-                if roleRoute, let single = action.singleRole {
+                if let mark = await changedBySingleTask(uid: action.uid), action.isSatisfied(by: mark) {
+                    // A single task (AA's reaction to this member's change) got there first.
+                    log.debug("member already changed by a single task: nothing sent")
+                    outcome = .success(true)
+                } else if roleRoute, let single = action.singleRole {
                     let ok = single.add
                         ? try await client.addMemberRole(guild: guild, user: user, role: Snowflake(single.role))
                         : try await client.removeMemberRole(guild: guild, user: user, role: Snowflake(single.role))

@@ -53,6 +53,8 @@ public struct DiscordSyncOptions: Sendable {
     public var guildNameCacheKey: String { "DISCORD_GUILD_NAME__" + MD5.hex(String(guildID)) }
     /// The post-sync member state key.
     public func memberCacheKey(uid: UInt64) -> String { keyPrefix + "member:\(guildID):\(uid)" }
+    /// A single task's recent change of a member, for running bulk syncs.
+    public func changedMarkKey(uid: UInt64) -> String { keyPrefix + "changed:\(guildID):\(uid)" }
     /// The role-creation lock for one name.
     public func createRoleLockKey(name: String) -> String { keyPrefix + "lock:create-role:" + MD5.hex("\(guildID):\(name)") }
     /// The worker's per-user lock (`BrokerKeys.userLock`).

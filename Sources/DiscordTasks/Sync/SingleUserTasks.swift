@@ -113,6 +113,7 @@ extension DiscordSync {
                 var updated = member
                 updated.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
                 await storeMembers([(uid, updated)])
+                await markChangedBySingleTask(uid: uid, member: updated)
                 logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)",
                                                         "route": "member role"])
                 return .success(true)
@@ -121,7 +122,12 @@ extension DiscordSync {
             case .notMember:
                 return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
-                if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
+                if let updated {
+                    await storeMembers([(uid, updated)])
+                    await markChangedBySingleTask(uid: uid, member: updated)
+                } else {
+                    await forgetMember(uid: uid)
+                }
                 logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)"])
                 return .success(true)
             }
@@ -169,7 +175,12 @@ extension DiscordSync {
             case .notMember:
                 return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
-                if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
+                if let updated {
+                    await storeMembers([(uid, updated)])
+                    await markChangedBySingleTask(uid: uid, member: updated)
+                } else {
+                    await forgetMember(uid: uid)
+                }
                 logger.info("nickname updated")
                 return .success(true)
             }
