@@ -14,6 +14,7 @@
 //   P.."lane:"<bucket id>             priority lane: claims (ZSET) of waiting interactive requests;
 //                                     member = reservation id, score = ms time the claim lapses
 //   P.."lanegrants:"<bucket id>       slots interactive requests took ahead of bulk (ZSET, score = ms)
+//   P.."lanepace:"<bucket id>         bulk grants of the last two windows (ZSET, score = ms): pacing
 //   <keyPrefix>v<version>:invalid     invalid requests (ZSET) of everything using this Redis
 // A bucket id is "<hash>:<major>" once the route's hash is known, "default:<group>:<major>" before.
 //
@@ -36,8 +37,10 @@ enum RateLimitScripts {
     /// `claim ms` after its next expected attempt. A bulk request that finds a free slot while a live
     /// claim exists yields (waits `yield ms`) — unless interactive requests already took
     /// `share × limit` (at least 1) of the bucket's slots in the last window: bulk always keeps the
-    /// rest, and a claim whose owner died lapses by itself. It only ever delays requests, so it
-    /// never sends more than the limits allow.
+    /// rest, and a claim whose owner died lapses by itself. A bulk that kept the bucket busy is paced
+    /// to one slot per window/limit (slots then free one by one, not in bursts a single request would
+    /// wait a whole window behind). The lane only ever delays requests, so it never sends more than
+    /// the limits allow.
     ///
     /// Returns {kind, ms, bucket id, reserved in bucket (0/1)}: kind 0 = go (ms = now),
     /// 1 = wait ms then ask again, 2 = the bot token was rejected (401 latch), 3 = invalid-request
@@ -136,11 +139,24 @@ enum RateLimitScripts {
         local interactive = ARGV[14] ~= 'b'
         local claims = P .. 'lane:' .. bucketID
         local grants = P .. 'lanegrants:' .. bucketID
+        local pace = P .. 'lanepace:' .. bucketID
         if lane and interactive and wait > 0 then
           local claim = tonumber(ARGV[15])
           redis.call('ZADD', claims, now + wait + claim, ARGV[10])
           redis.call('PEXPIRE', claims, wait + claim + 1000)
         elseif lane and not interactive and wait == 0 then
+          -- Pacing: a bulk that has kept the bucket busy (limit grants in the last two windows) takes
+          -- at most one slot per window/limit, so slots free one at a time instead of in bursts and
+          -- a single request never waits for a whole window. Same throughput; an idle bucket still
+          -- allows a first burst.
+          redis.call('ZREMRANGEBYSCORE', pace, '-inf', now - 2 * window)
+          if redis.call('ZCARD', pace) >= limit then
+            local last = redis.call('ZRANGE', pace, -1, -1, 'WITHSCORES')
+            local nextAt = tonumber(last[2]) + math.floor(window / limit)
+            if nextAt > now then wait = nextAt - now end
+          end
+        end
+        if lane and not interactive and wait == 0 then
           redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
           if redis.call('ZCARD', claims) > 0 then
             redis.call('ZREMRANGEBYSCORE', grants, '-inf', now - window)
@@ -160,6 +176,10 @@ enum RateLimitScripts {
         if bot then
           redis.call('ZADD', P .. 'global', now + hold, ARGV[10])
           redis.call('PEXPIRE', P .. 'global', globalWindow + hold + 1000)
+        end
+        if lane and not interactive then
+          redis.call('ZADD', pace, now, ARGV[10])
+          redis.call('PEXPIRE', pace, 2 * window + 1000)
         end
         if lane and interactive then
           -- Only slots taken on a claim count against the share: those are the ones bulk yielded.

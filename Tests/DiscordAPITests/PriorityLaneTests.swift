@@ -103,6 +103,19 @@ extension IntegrationTests {
             }
         }
 
+        @Test func aBulkThatKeepsTheBucketBusyIsPacedOneSlotAtATime() async throws {
+            // limit 2 per 5 s: after a first burst, one bulk slot per 2.5 s.
+            try await withLane { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0) == .go)
+                #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0) == .go)
+                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5001) == .go)
+                // A slot is free, but the bulk has used its burst: the next one 2.5 s after b3.
+                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .wait(2499))
+                // An interactive request is not paced.
+                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5002) == .go)
+            }
+        }
+
         @Test func noLaneWhenTheShareIsZero() async throws {
             try await withLane(share: 0) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
                 #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0) == .go)
