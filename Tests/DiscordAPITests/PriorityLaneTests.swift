@@ -103,16 +103,25 @@ extension IntegrationTests {
             }
         }
 
-        @Test func aBulkThatKeepsTheBucketBusyIsPacedOneSlotAtATime() async throws {
-            // limit 2 per 5 s: after a first burst, one bulk slot per 2.5 s.
+        @Test func whileInteractiveRequestsWaitABusyBulkIsPacedOneSlotAtATime() async throws {
+            // limit 3 per 5 s: after a first burst, one bulk slot per 1666 ms while there is interactive demand.
+            try await withLane(limit: 3) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                for id in ["b1", "b2", "b3"] { #expect(try await acquire(limiter, redis, id, .bulk, at: t0) == .go) }
+                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 100) == .wait(4901))
+                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5001) == .go)
+                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .go)
+                // A slot is free, but the bulk has used its burst: the next one 1666 ms after b4.
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 5003) == .wait(1665))
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 6668) == .go)
+            }
+        }
+
+        @Test func withoutInteractiveDemandABulkKeepsItsBursts() async throws {
             try await withLane { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
                 #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0) == .go)
                 #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0) == .go)
                 #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5001) == .go)
-                // A slot is free, but the bulk has used its burst: the next one 2.5 s after b3.
-                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .wait(2499))
-                // An interactive request is not paced.
-                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5002) == .go)
+                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .go)
             }
         }
 
