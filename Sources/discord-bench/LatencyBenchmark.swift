@@ -98,7 +98,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
         environment.variables["DISCORD_WORKER_INTERACTIVE_SHARE"] = String(interactiveShare)
         let broker = RedisClient(url: redis.url(db: 0), name: "bench-aa")
 
-        let outcome: (singles: [Single], bulkWall: Double, usage: ProcessUsage, exit: Int32, stderr: String)
+        let outcome: (singles: [Single], bulkWall: Double, usage: ProcessUsage, exit: Int32, stderr: String, started: ContinuousClock.Instant)
         do {
             outcome = try await measure(
                 binaries: binaries, environment: environment, directory: directory, broker: broker, sandbox: sandbox,
@@ -126,6 +126,14 @@ struct LatencyBenchmark: AsyncParsableCommand {
         print("floor (all requests sent, bulk and single):\n\(floor.text)")
         print("bulk wall/floor: \(floor.seconds > 0 ? format(outcome.bulkWall / floor.seconds) : "—")")
         print("single tasks: \(outcome.singles.count) enqueued, \(latencies.count) landed, \(lost) not seen within 60 s")
+        // The slowest ones with when they were enqueued (seconds after the bulk started): explains a tail.
+        func took(_ single: Single) -> Double { single.landed.map { ($0 - single.enqueued).seconds } ?? .infinity }
+        let slowest = outcome.singles.sorted { took($0) > took($1) }.prefix(8)
+        print("slowest: " + slowest.map { single in
+            let at = format((single.enqueued - outcome.started).seconds, digits: 0)
+            let took = single.landed.map { format(($0 - single.enqueued).seconds + response) + " s" } ?? "> 60 s"
+            return "pk \(single.pk) at +\(at) s: \(took)"
+        }.joined(separator: "; "))
         print("mismatches after the run: \(mismatches.count)")
         for line in mismatches.prefix(10) { print("  \(line)") }
         if outcome.exit != 0 { print("worker stderr (tail):\n\(outcome.stderr)") }
@@ -153,7 +161,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
     private func measure(
         binaries: BenchBinaries, environment: WorkerEnvironment, directory: BenchDirectory, broker: RedisClient,
         sandbox: SandboxProcess, candidates: [DesiredMember], desiredRoles: [UInt64: Set<UInt64>], stateNames: [Int64: String]
-    ) async throws -> (singles: [Single], bulkWall: Double, usage: ProcessUsage, exit: Int32, stderr: String) {
+    ) async throws -> (singles: [Single], bulkWall: Double, usage: ProcessUsage, exit: Int32, stderr: String, started: ContinuousClock.Instant) {
         _ = try await environment.runCommand(binaries.worker, ["enqueue", "discord.update_all"], directory: directory, name: "enqueue")
         let started = ContinuousClock.now
         let worker = try ChildProcess(
@@ -214,7 +222,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
         if code == nil { await worker.killNow() }
         let end = bulkEnd ?? ContinuousClock.now
         let tail = worker.errorOutput().split(separator: "\n").suffix(15).joined(separator: "\n")
-        return (singles.list.withLock { $0 }, (end - started).seconds, await usage.value, code ?? -1, tail)
+        return (singles.list.withLock { $0 }, (end - started).seconds, await usage.value, code ?? -1, tail, started)
     }
 
     /// The single tasks so far, shared with their watchers.
