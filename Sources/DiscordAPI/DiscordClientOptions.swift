@@ -74,7 +74,7 @@ public struct RateLimitOptions: Sendable {
         max429Retries: Int = 8,
         learnedTTL: Duration = .seconds(86_400),
         unauthorizedLatchTTL: Duration = .seconds(86_400),
-        interactiveShare: Double = 0.5,
+        interactiveShare: Double = 0.8,
         interactiveTicket: Duration = .seconds(2),
         bulkYield: Duration = .milliseconds(50)
     ) {

@@ -35,7 +35,7 @@ public struct Configuration: Sendable {
     public var concurrency = 16
     public var leaseSeconds = 30
     /// `DISCORD_WORKER_INTERACTIVE_SHARE`: percent of a bucket's slots waiting single-user requests may take ahead of bulk syncs (0 = no priority lane).
-    public var interactiveSharePercent = 50
+    public var interactiveSharePercent = 80
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
 

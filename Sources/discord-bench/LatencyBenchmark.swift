@@ -37,7 +37,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
 
     @Option(name: .customLong("interactive-share"),
             help: "DISCORD_WORKER_INTERACTIVE_SHARE for the worker (percent; 0 = no priority lane, the 'before').")
-    var interactiveShare = 50
+    var interactiveShare = 80
 
     @Option(name: .customLong("bin-dir"), help: "Directory of the release binaries.")
     var binDirectory = ".build/release"

@@ -21,8 +21,7 @@ public struct DiscordSyncOptions: Sendable {
     /// Lifetime of the post-sync member state a bulk leaves for single tasks.
     public var memberCacheSeconds: Int
     /// Requests in flight per Discord bucket during a bulk sync (the shared limiter paces them). Each one
-    /// holds its member's per-user lock while it waits for a slot, so a single task for that member waits
-    /// too: 2 keeps a bucket of one request per second busy at Discord's latency and holds few locks.
+    /// holds its member's per-user lock while it waits for a slot (a single task for that member waits too).
     public var bulkConcurrencyPerBucket: Int
     /// Prefix of the worker's own Redis keys (must equal the broker's `BrokerKeys.prefix`).
     public var keyPrefix: String
@@ -31,7 +30,7 @@ public struct DiscordSyncOptions: Sendable {
         guildID: UInt64, syncNames: Bool = false, rolesCacheMaxAgeMilliseconds: Int = 7_200_000,
         guildNameCacheMaxAgeSeconds: Int = 86_400, disableRoleCreation: Bool = false, appID: String? = nil,
         appSecret: String? = nil, callbackURL: String? = nil, queue: String = "services",
-        origin: String = "discord-worker", memberCacheSeconds: Int = 60, bulkConcurrencyPerBucket: Int = 2,
+        origin: String = "discord-worker", memberCacheSeconds: Int = 60, bulkConcurrencyPerBucket: Int = 6,
         keyPrefix: String = "discord-worker:"
     ) {
         self.guildID = guildID
