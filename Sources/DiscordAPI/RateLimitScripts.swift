@@ -15,7 +15,7 @@
 //                                     member = reservation id, score = ms time the claim lapses
 //   P.."lanegrants:"<bucket id>       slots interactive requests took ahead of bulk (ZSET, score = ms)
 //   P.."lanepace:"<bucket id>         bulk grants of the last two windows (ZSET, score = ms): pacing
-//   P.."lanedemand:"<bucket id>       set (for two windows) when an interactive request had to wait
+//   P.."lanedemand:"<bucket id>       set (for two windows) by every interactive request
 //   <keyPrefix>v<version>:invalid     invalid requests (ZSET) of everything using this Redis
 // A bucket id is "<hash>:<major>" once the route's hash is known, "default:<group>:<major>" before.
 //
@@ -38,8 +38,8 @@ enum RateLimitScripts {
     /// `claim ms` after its next expected attempt. A bulk request that finds a free slot while a live
     /// claim exists yields (waits `yield ms`) — unless interactive requests already took
     /// `share × limit` (at least 1) of the bucket's slots in the last window: bulk always keeps the
-    /// rest, and a claim whose owner died lapses by itself. While interactive requests have had to
-    /// wait (last two windows), a bulk that kept the bucket busy is paced to one slot per window/limit (slots then free one by one, not in bursts a single request would
+    /// rest, and a claim whose owner died lapses by itself. While interactive requests use the bucket
+    /// (last two windows), a bulk that kept the bucket busy is paced to one slot per window/limit (slots then free one by one, not in bursts a single request would
     /// wait a whole window behind). The lane only ever delays requests, so it never sends more than
     /// the limits allow.
     ///
@@ -142,13 +142,15 @@ enum RateLimitScripts {
         local grants = P .. 'lanegrants:' .. bucketID
         local pace = P .. 'lanepace:' .. bucketID
         local demand = P .. 'lanedemand:' .. bucketID
+        -- Any interactive request keeps the bucket's pacing on for two windows (one that found a free
+        -- slot too: otherwise pacing lapses, bursts come back and the next one waits a whole window).
+        if lane and interactive then redis.call('SET', demand, '1', 'PX', 2 * window) end
         if lane and interactive and wait > 0 then
           local claim = tonumber(ARGV[15])
           redis.call('ZADD', claims, now + wait + claim, ARGV[10])
           redis.call('PEXPIRE', claims, wait + claim + 1000)
-          redis.call('SET', demand, '1', 'PX', 2 * window)
         elseif lane and not interactive and wait == 0 then
-          -- Pacing: while interactive requests have had to wait here (in the last two windows), a bulk
+          -- Pacing: while interactive requests use this bucket (in the last two windows), a bulk
           -- that has kept the bucket busy (limit grants in the last two windows) takes at most one slot
           -- per window/limit, so slots free one at a time instead of in bursts and a single request
           -- never waits for a whole window. Same steady throughput; without interactive demand the
