@@ -103,7 +103,7 @@ public final class DiscordClient: Sendable {
             attempt += 1
             let reservation: RateLimitReservation
             do {
-                reservation = try await limiter.acquire(route, isBot: call.isBot)
+                reservation = try await limiter.acquire(route, isBot: call.isBot, priority: RequestPriority.current)
             } catch {
                 // Another process saw the 401: remember it here too, later calls skip Redis.
                 if error.code == .unauthorized { botTokenRejected.store(true, ordering: .releasing) }

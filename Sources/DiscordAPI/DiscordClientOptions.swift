@@ -55,6 +55,14 @@ public struct RateLimitOptions: Sendable {
     public var learnedTTL: Duration
     /// How long the shared "bot token rejected" latch lasts after a 401 (a new token is not affected).
     public var unauthorizedLatchTTL: Duration
+    /// Priority lane: the share (0...1) of a bucket's slots per window that waiting interactive requests
+    /// may take ahead of waiting bulk requests (`RequestPriority`); 0 turns the lane off.
+    public var interactiveShare: Double
+    /// How long a waiting interactive request's claim outlives its next expected attempt (a claim of a
+    /// process that died lapses after this).
+    public var interactiveTicket: Duration
+    /// How long a bulk request that yielded a free slot to a waiting interactive one waits before asking again.
+    public var bulkYield: Duration
 
     public init(
         keyPrefix: String = "discord-worker:ratelimit:",
@@ -65,7 +73,10 @@ public struct RateLimitOptions: Sendable {
         maxWait: Duration = .seconds(60),
         max429Retries: Int = 8,
         learnedTTL: Duration = .seconds(86_400),
-        unauthorizedLatchTTL: Duration = .seconds(86_400)
+        unauthorizedLatchTTL: Duration = .seconds(86_400),
+        interactiveShare: Double = 0.8,
+        interactiveTicket: Duration = .seconds(2),
+        bulkYield: Duration = .milliseconds(50)
     ) {
         self.keyPrefix = keyPrefix
         self.globalLimit = globalLimit
@@ -76,6 +87,9 @@ public struct RateLimitOptions: Sendable {
         self.max429Retries = max429Retries
         self.learnedTTL = learnedTTL
         self.unauthorizedLatchTTL = unauthorizedLatchTTL
+        self.interactiveShare = interactiveShare
+        self.interactiveTicket = interactiveTicket
+        self.bulkYield = bulkYield
     }
 }
 

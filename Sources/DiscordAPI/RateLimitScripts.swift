@@ -11,6 +11,11 @@
 //   P.."blocked:"<bucket id>          "do not send before": a key with a PX expiry
 //   P.."global" / P.."blocked:global" the bot's global log and global block
 //   P.."unauthorized"                 latch set by a 401 on the bot token
+//   P.."lane:"<bucket id>             priority lane: claims (ZSET) of waiting interactive requests;
+//                                     member = reservation id, score = ms time the claim lapses
+//   P.."lanegrants:"<bucket id>       slots interactive requests took ahead of bulk (ZSET, score = ms)
+//   P.."lanepace:"<bucket id>         bulk grants of the last two windows (ZSET, score = ms): pacing
+//   P.."lanedemand:"<bucket id>       set (for two windows) by every interactive request
 //   <keyPrefix>v<version>:invalid     invalid requests (ZSET) of everything using this Redis
 // A bucket id is "<hash>:<major>" once the route's hash is known, "default:<group>:<major>" before.
 //
@@ -18,14 +23,25 @@
 // not passed in KEYS: fine on a single Redis server (what the worker uses), not on Redis Cluster.
 
 enum RateLimitScripts {
-    static let version = 1
+    static let version = 2
 
     /// Reserve a slot in the route's bucket and in the global limit, or say how long to wait.
     ///
     /// ARGV: 1 scope prefix, 2 invalid key, 3 route name, 4 major id, 5 default group,
     /// 6 seed limit (0 = none), 7 seed window ms, 8 global limit (0 = not a bot request: no global,
     /// no latch), 9 global window ms, 10 reservation id, 11 hold ms (provisional score = now + hold),
-    /// 12 invalid cap, 13 invalid window ms.
+    /// 12 invalid cap, 13 invalid window ms, 14 priority ("b" = bulk, else interactive),
+    /// 15 interactive claim ms, 16 interactive share in permille (0 = no lane), 17 bulk yield ms,
+    /// 18 now in ms ("" = Redis' clock; tests only).
+    ///
+    /// Priority lane (per bucket): an interactive request that must wait leaves a claim that lapses
+    /// `claim ms` after its next expected attempt. A bulk request that finds a free slot while a live
+    /// claim exists yields (waits `yield ms`) — unless interactive requests already took
+    /// `share × limit` (at least 1) of the bucket's slots in the last window: bulk always keeps the
+    /// rest, and a claim whose owner died lapses by itself. While interactive requests use the bucket
+    /// (last two windows), a bulk that kept the bucket busy is paced to one slot per window/limit (slots then free one by one, not in bursts a single request would
+    /// wait a whole window behind). The lane only ever delays requests, so it never sends more than
+    /// the limits allow.
     ///
     /// Returns {kind, ms, bucket id, reserved in bucket (0/1)}: kind 0 = go (ms = now),
     /// 1 = wait ms then ask again, 2 = the bot token was rejected (401 latch), 3 = invalid-request
@@ -35,6 +51,7 @@ enum RateLimitScripts {
         local P = ARGV[1]
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        if ARGV[18] and ARGV[18] ~= '' then now = tonumber(ARGV[18]) end
         local bot = tonumber(ARGV[8]) > 0
         if bot and redis.call('EXISTS', P .. 'unauthorized') == 1 then
           return {2, 0, '', 0}
@@ -116,6 +133,43 @@ enum RateLimitScripts {
         local globalLimit = tonumber(ARGV[8])
         local globalWindow = tonumber(ARGV[9])
         if bot then wait = math.max(wait, freeIn(P .. 'global', globalLimit, globalWindow)) end
+
+        -- Priority lane.
+        local share = tonumber(ARGV[16]) or 0
+        local lane = useBucket and share > 0
+        local interactive = ARGV[14] ~= 'b'
+        local claims = P .. 'lane:' .. bucketID
+        local grants = P .. 'lanegrants:' .. bucketID
+        local pace = P .. 'lanepace:' .. bucketID
+        local demand = P .. 'lanedemand:' .. bucketID
+        -- Any interactive request keeps the bucket's pacing on for two windows (one that found a free
+        -- slot too: otherwise pacing lapses, bursts come back and the next one waits a whole window).
+        if lane and interactive then redis.call('SET', demand, '1', 'PX', 2 * window) end
+        if lane and interactive and wait > 0 then
+          local claim = tonumber(ARGV[15])
+          redis.call('ZADD', claims, now + wait + claim, ARGV[10])
+          redis.call('PEXPIRE', claims, wait + claim + 1000)
+        elseif lane and not interactive and wait == 0 then
+          -- Pacing: while interactive requests use this bucket (in the last two windows), a bulk
+          -- that has kept the bucket busy (limit grants in the last two windows) takes at most one slot
+          -- per window/limit, so slots free one at a time instead of in bursts and a single request
+          -- never waits for a whole window. Same steady throughput; without interactive demand the
+          -- bulk keeps its bursts (up to window − window/limit faster at the end).
+          redis.call('ZREMRANGEBYSCORE', pace, '-inf', now - 2 * window)
+          if redis.call('EXISTS', demand) == 1 and redis.call('ZCARD', pace) >= limit then
+            local last = redis.call('ZRANGE', pace, -1, -1, 'WITHSCORES')
+            local nextAt = tonumber(last[2]) + math.floor(window / limit)
+            if nextAt > now then wait = nextAt - now end
+          end
+        end
+        if lane and not interactive and wait == 0 then
+          redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
+          if redis.call('ZCARD', claims) > 0 then
+            redis.call('ZREMRANGEBYSCORE', grants, '-inf', now - window)
+            local cap = math.max(1, math.floor(limit * share / 1000))
+            if redis.call('ZCARD', grants) < cap then return {1, tonumber(ARGV[17]), bucketID, 0} end
+          end
+        end
         if wait > 0 then return {1, wait, bucketID, 0} end
 
         local hold = tonumber(ARGV[11])
@@ -128,6 +182,17 @@ enum RateLimitScripts {
         if bot then
           redis.call('ZADD', P .. 'global', now + hold, ARGV[10])
           redis.call('PEXPIRE', P .. 'global', globalWindow + hold + 1000)
+        end
+        if lane and not interactive then
+          redis.call('ZADD', pace, now, ARGV[10])
+          redis.call('PEXPIRE', pace, 2 * window + 1000)
+        end
+        if lane and interactive then
+          -- Only slots taken on a claim count against the share: those are the ones bulk yielded.
+          if redis.call('ZREM', claims, ARGV[10]) == 1 then
+            redis.call('ZADD', grants, now, ARGV[10])
+            redis.call('PEXPIRE', grants, window + 1000)
+          end
         end
         return {0, now, bucketID, reserved}
         """

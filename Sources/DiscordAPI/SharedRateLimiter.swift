@@ -99,19 +99,31 @@ final class SharedRateLimiter: Sendable {
         options.routeSeeds[route.name] ?? route.seed
     }
 
-    /// Waits until the route's bucket and the global limit have room, then reserves a slot.
-    /// Throws `.unauthorized` (401 latch), `.invalidRequestBudget`, `.rateLimited` (a wait longer
-    /// than `maxWait`), `.rateLimiterUnavailable` (Redis), `.cancelled`-like `.other` never.
-    func acquire(_ route: DiscordRoute, isBot: Bool) async throws(DiscordAPIError) -> RateLimitReservation {
-        let id = nextReservationID()
+    /// The acquire script's arguments. `now` (milliseconds) replaces Redis' clock: tests only.
+    func acquireArguments(_ route: DiscordRoute, isBot: Bool, id: String, priority: RequestPriority,
+                          now: Int64? = nil) -> [String] {
         let seed = isBot ? seed(for: route) : nil
-        let args: [String] = [
+        let share = min(1, max(0, options.interactiveShare))
+        return [
             keys.scope, keys.invalid, route.name, route.majorID, route.group,
             String(seed?.limit ?? 0), String(seed?.window.wholeMilliseconds ?? 0),
             isBot ? String(options.globalLimit.limit) : "0", String(options.globalLimit.window.wholeMilliseconds),
             id, String(holdMilliseconds),
             String(options.invalidRequestCap), String(options.invalidRequestWindow.wholeMilliseconds),
+            priority == .bulk ? "b" : "i", String(options.interactiveTicket.wholeMilliseconds),
+            String(Int((share * 1000).rounded())), String(max(1, options.bulkYield.wholeMilliseconds)),
+            now.map { String($0) } ?? "",
         ]
+    }
+
+    /// Waits until the route's bucket and the global limit have room, then reserves a slot.
+    /// Throws `.unauthorized` (401 latch), `.invalidRequestBudget`, `.rateLimited` (a wait longer
+    /// than `maxWait`), `.rateLimiterUnavailable` (Redis), `.cancelled`-like `.other` never.
+    /// An interactive request that has to wait leaves a claim that makes bulk requests of the same
+    /// bucket yield the next free slot to it (`RateLimitScripts.acquire`, priority lane).
+    func acquire(_ route: DiscordRoute, isBot: Bool, priority: RequestPriority = .interactive) async throws(DiscordAPIError) -> RateLimitReservation {
+        let id = nextReservationID()
+        let args = acquireArguments(route, isBot: isBot, id: id, priority: priority)
         var waited: Duration = .zero
         let maxWait = options.maxWait
         // Bounded: every round either returns, throws, or sleeps; total sleep is capped by maxWait.

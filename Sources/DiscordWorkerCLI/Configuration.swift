@@ -38,6 +38,8 @@ public struct Configuration: Sendable {
     public var queues = ["services"]
     public var concurrency = 16
     public var leaseSeconds = 30
+    /// `DISCORD_WORKER_INTERACTIVE_SHARE`: percent of a bucket's slots waiting single-user requests may take ahead of bulk syncs (0 = no priority lane).
+    public var interactiveSharePercent = 80
     public var resultBackendURL: RedisURL?
     public var logLevel = "info"
     /// `DISCORD_WORKER_FOREIGN_TASKS`: `forward:QUEUE` (default `forward:celery`) or `dead-letter`.
@@ -57,7 +59,7 @@ public struct Configuration: Sendable {
         "DISCORD_WORKER_QUEUES", "DISCORD_WORKER_CONCURRENCY", "DISCORD_WORKER_LEASE_SECONDS", "CELERY_RESULT_BACKEND",
         "DISCORD_WORKER_LOG_LEVEL", "DISCORD_WORKER_HTTP_ADDRESS", "DISCORD_WORKER_LOG_FORMAT",
         "DISCORD_WORKER_DB_POOL", "DISCORD_WORKER_NODE_NAME", "DISCORD_WORKER_SEND_EVENTS",
-        "ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED", "DISCORD_WORKER_FOREIGN_TASKS",
+        "ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED", "DISCORD_WORKER_FOREIGN_TASKS", "DISCORD_WORKER_INTERACTIVE_SHARE",
     ]
     /// `DISCORD_WORKER_NODE_NAME`: the Celery node name (`nil`: `discord-worker@HOST`).
     public var nodeName: String?
@@ -180,6 +182,7 @@ public struct Configuration: Sendable {
             }
             foreignTasks = setting
         }
+        interactiveSharePercent = try integer("DISCORD_WORKER_INTERACTIVE_SHARE", 0...100) ?? interactiveSharePercent
         if let raw = value("DISCORD_WORKER_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else { throw fail("DISCORD_WORKER_LOG_LEVEL", "must be one of \(levels.joined(separator: ", ")) (got '\(raw)')") }

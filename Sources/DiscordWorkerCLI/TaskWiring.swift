@@ -37,6 +37,7 @@ enum TaskWiring {
             connectTimeout: .milliseconds(Int(configuration.connectTimeoutSeconds * 1000)),
             readTimeout: .milliseconds(Int(configuration.readTimeoutSeconds * 1000)))
         clientOptions.auditLogReason = "Alliance Auth sync (discord-worker)"
+        clientOptions.rateLimits.interactiveShare = Double(configuration.interactiveSharePercent) / 100
         // The limiter gets its own connection: it is on every request's path.
         let limiterRedis = RedisClient(url: configuration.cacheURL, name: "discord-ratelimit")
         let client = DiscordClient(options: clientOptions, redis: limiterRedis, logger: logger)

@@ -2,6 +2,7 @@ public import Foundation
 import GRDB
 public import HostDatabase
 public import Logging
+import Synchronization
 
 /// `HostDatabase` on Alliance Auth's SQLite file, through GRDB.
 ///
@@ -28,6 +29,7 @@ public final class SQLiteHostDatabase: HostDatabase {
     public let path: String
     /// True when the file is in WAL mode and opened as a `DatabasePool`.
     public let usesWAL: Bool
+    private let bulkReadShape = Mutex<BulkReadShape?>(nil)
 
     /// Tables the Discord tasks read or write (allianceauth-db.md §3); checked at open.
     static let requiredTables = [
@@ -118,16 +120,60 @@ public final class SQLiteHostDatabase: HostDatabase {
         }
     }
 
+    /// Users per read transaction when every linked user is read from a rollback-journal database.
+    static let bulkReadChunk = 2_000
+
+    /// How the last `linkedUsers` call read: transactions and the longest one (for the benchmark).
+    public struct BulkReadShape: Sendable {
+        public var transactions: Int
+        public var longest: Duration
+    }
+
+    /// The shape of the last `linkedUsers` call.
+    public var lastBulkRead: BulkReadShape? { bulkReadShape.withLock { $0 } }
+
+    /// All linked users (or those of `pks`), ordered by pk.
+    ///
+    /// Locking: in rollback-journal mode (AA's default) a read transaction holds a SHARED lock that
+    /// keeps every writer — AA's web process saving a login, a group change — from committing until
+    /// it ends. Reading 100,000 users in one transaction takes about a second, so a full read runs in
+    /// transactions of `bulkReadChunk` users (by pk) of a few milliseconds each. Trade-off: each chunk
+    /// is its own snapshot, so the result is not one consistent picture of the whole table; every
+    /// user's own rows (link, profile, state, main character, groups) still come from one snapshot.
+    /// A user created after the pk list was read is left out (AA enqueues that user's own
+    /// `update_groups`), one deleted meanwhile is skipped, one changed meanwhile is read as of its
+    /// chunk — the same as if the change had happened just before or after a single-snapshot read.
+    /// In WAL mode readers do not block writers: one transaction, one snapshot.
     public func linkedUsers(pks: [Int64]?) async throws -> [LinkedUser] {
         let started = ContinuousClock.now
-        let users = try await read("linkedUsers \(pks.map { "\($0.count) pks" } ?? "all")") { db in
-            try ProfileQuery(linkedOnly: true).fetch(db, pks: pks).compactMap { entry in
-                entry.link.map { LinkedUser(link: $0, profile: entry.profile) }  // always set when linkedOnly
+        let context = "linkedUsers \(pks.map { "\($0.count) pks" } ?? "all")"
+        let chunks: [[Int64]?]
+        if pks == nil, !usesWAL {
+            let all = try await read(context) { db in
+                try Int64.fetchAll(db.cachedStatement(sql: "SELECT user_id FROM discord_discorduser ORDER BY user_id"))
             }
+            chunks = stride(from: 0, to: all.count, by: Self.bulkReadChunk).map { Array(all[$0..<min($0 + Self.bulkReadChunk, all.count)]) }
+        } else {
+            chunks = [pks]
         }
+        var users: [LinkedUser] = []
+        var longest = Duration.zero
+        for chunk in chunks {
+            let (part, took) = try await read(context) { db in
+                let transactionStarted = ContinuousClock.now
+                let part = try ProfileQuery(linkedOnly: true).fetch(db, pks: chunk).compactMap { entry in
+                    entry.link.map { LinkedUser(link: $0, profile: entry.profile) }  // always set when linkedOnly
+                }
+                return (part, ContinuousClock.now - transactionStarted)
+            }
+            users += part
+            longest = max(longest, took)
+        }
+        bulkReadShape.withLock { $0 = BulkReadShape(transactions: chunks.count, longest: longest) }
         logger.debug(
             "read linked users",
-            metadata: ["count": "\(users.count)", "duration": "\(ContinuousClock.now - started)"])
+            metadata: ["count": "\(users.count)", "duration": "\(ContinuousClock.now - started)",
+                       "transactions": "\(chunks.count)", "longest_transaction": "\(longest)"])
         return users
     }
 

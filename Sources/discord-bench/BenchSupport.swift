@@ -245,8 +245,8 @@ func routeSummary(_ stats: SandboxStats) -> String {
 /// One markdown row of the benchmark table.
 struct BenchRow: Sendable {
     static let header = """
-        | run | users (linked) | drift | changed | wall s | floor s | wall/floor | 429s | invalid | peak RSS MB | requests |
-        |---|---|---|---|---|---|---|---|---|---|---|
+        | run | users (linked) | drift | changed | wall s | floor s | wall/floor | 429s | invalid | peak RSS MB | CPU s | requests |
+        |---|---|---|---|---|---|---|---|---|---|---|---|
         """
 
     var run: String
@@ -259,11 +259,13 @@ struct BenchRow: Sendable {
     var invalid: Int
     var peakRSS: Int?
     var requests: String
+    /// User + system CPU seconds of the worker process(es).
+    var cpuSeconds: Double? = nil
 
     var markdown: String {
         let ratio = floor > 0 ? format(wall / floor) : "—"
         let rss = peakRSS.map { format(Double($0) / 1_048_576, digits: 1) } ?? "—"
-        return "| \(run) | \(users) | \(drift) | \(changed) | \(format(wall)) | \(format(floor)) | \(ratio) | \(rateLimited) | \(invalid) | \(rss) | \(requests) |"
+        return "| \(run) | \(users) | \(drift) | \(changed) | \(format(wall)) | \(format(floor)) | \(ratio) | \(rateLimited) | \(invalid) | \(rss) | \(cpuSeconds.map { format($0, digits: 1) } ?? "—") | \(requests) |"
     }
 
     /// Prints the row (prefixed so scripts can collect it) and appends it to `tableFile` if given.

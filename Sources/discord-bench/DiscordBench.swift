@@ -8,5 +8,5 @@ struct DiscordBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "discord-bench",
         abstract: "Benchmarks (celery.ping throughput, full sync, scale-out) and the demo of discord-worker. Run `swift build -c release` first.",
-        subcommands: [PingBenchmark.self, SyncBenchmark.self, ScaleOutBenchmark.self, Demo.self])
+        subcommands: [PingBenchmark.self, SyncBenchmark.self, ScaleOutBenchmark.self, LatencyBenchmark.self, Demo.self])
 }

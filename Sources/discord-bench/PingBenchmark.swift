@@ -32,6 +32,16 @@ struct PingBenchmark: AsyncParsableCommand {
     var skipPython = false
     @Option(help: "Seconds each phase may take at most.")
     var timeout: Double = 600
+    @Option(help: "Worker process counts to measure, comma-separated (each count for both workers, on the same Redis).")
+    var processes = "1,2,4"
+
+    func processCounts() throws -> [Int] {
+        let counts = processes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ (1...16).contains($0) }) else {
+            throw ValidationError("--processes must be comma-separated counts from 1 to 16")
+        }
+        return counts
+    }
 
     func validate() throws {
         guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be from 1 to 1000000") }
@@ -50,43 +60,56 @@ struct PingBenchmark: AsyncParsableCommand {
               + "load average \(loadAverage()); \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("logs: \(directory)")
 
-        var pythonRate: Double?
-        if !skipPython {
-            let python = try await measurePython(client: client, brokerURL: brokerURL, directory: directory)
-            pythonRate = python
+        var rows: [(processes: Int, python: Double?, swift: SwiftResult)] = []
+        for n in try processCounts() {
+            print("")
+            print("-- \(n) process(es) of each --")
+            let python = skipPython ? nil : try await measurePython(processes: n, client: client, brokerURL: brokerURL, directory: directory)
+            let swift = try await measureDiscordWorker(processes: n, binary: binary, client: client, redisPort: redis.port, directory: directory)
+            rows.append((n, python, swift))
         }
-        let swift = try await measureDiscordWorker(binary: binary, client: client, redisPort: redis.port, directory: directory)
 
         print("")
-        print("== results ==")
-        if let pythonRate {
-            print(String(format: "python celery 5.7 (AA services worker): %8.0f tasks/s", pythonRate))
+        print("== results (celery.ping, one redis-server, \(count) messages per run) ==")
+        print("| processes | Python Celery 5.7 (AA services worker each) tasks/s | discord-worker tasks/s | ratio |")
+        print("|---|---|---|---|")
+        for row in rows {
+            let python = row.python.map { String(format: "%.0f", $0) } ?? "—"
+            let ratio = row.python.map { String(format: "%.1f×", row.swift.rate / $0) } ?? "—"
+            print("| \(row.processes) | \(python) | \(String(format: "%.0f", row.swift.rate)) (concurrency \(row.swift.concurrency)) | \(ratio) |")
         }
-        print(String(format: "discord-worker (concurrency %@):        %8.0f tasks/s", swift.concurrency, swift.rate))
-        if let pythonRate {
-            let ratio = swift.rate / pythonRate
-            print(String(format: "ratio: %.1fx (target >= 10x) %@", ratio, ratio >= 10 ? "OK" : "BELOW TARGET"))
+        if let first = rows.first {
+            let swift = first.swift
+            if let python = first.python {
+                let ratio = swift.rate / python
+                print(String(format: "ratio with one process each: %.1fx (target >= 10x) %@", ratio, ratio >= 10 ? "OK" : "BELOW TARGET"))
+            }
+            print(String(format: "discord-worker memory: idle RSS %.1f MB before the run, %.1f MB after; peak %.1f MB", swift.idleBefore, swift.idleAfter, swift.peak))
+            print(String(format: "discord-worker idle private memory (smaps_rollup): Anonymous %.1f MB, Private_Dirty %.1f MB (target < 10 MB) %@; "
+                         + "the rest of the RSS is shared pages of the binary and libraries",
+                         swift.anonymous, swift.privateDirty, max(swift.anonymous, swift.privateDirty) < 10 ? "OK" : "ABOVE TARGET"))
         }
-        print(String(format: "discord-worker RSS: idle %.1f MB before the run, %.1f MB after (target < 30 MB) %@; peak %.1f MB",
-                     swift.idleBefore, swift.idleAfter, max(swift.idleBefore, swift.idleAfter) < 30 ? "OK" : "ABOVE TARGET", swift.peak))
         await client.close()
         await redis.stop()
     }
 
     // MARK: - Python
 
-    private func measurePython(client: RedisClient, brokerURL: String, directory: String) async throws -> Double {
-        print("python: starting celery worker (threads, concurrency 1, prefetch 1, -Q services) ...")
-        let worker = try await PythonCelery.startWorker(
-            queues: "services", brokerURL: brokerURL, resultBackend: nil, directory: directory, name: "bench",
-            options: ["--pool=threads", "--concurrency=1", "--prefetch-multiplier=1"], logLevel: logLevel.uppercased(),
-            readyTimeout: .seconds(120))
-        defer { worker.signal(SIGKILL) }
-        try await pushAndDrain(client: client, count: 100, what: "python warm-up", consumer: .python, sampler: nil)
+    private func measurePython(processes: Int, client: RedisClient, brokerURL: String, directory: String) async throws -> Double {
+        print("python: starting \(processes) celery worker(s) (threads, concurrency 1, prefetch 1, -Q services) ...")
+        var workers: [ChildProcess] = []
+        defer { for worker in workers { worker.signal(SIGKILL) } }
+        for index in 0..<processes {
+            workers.append(try await PythonCelery.startWorker(
+                queues: "services", brokerURL: brokerURL, resultBackend: nil, directory: directory, name: "bench\(processes)-\(index)",
+                options: ["--pool=threads", "--concurrency=1", "--prefetch-multiplier=1"], logLevel: logLevel.uppercased(),
+                readyTimeout: .seconds(120)))
+        }
+        try await pushAndDrain(client: client, count: 100 * processes, what: "python warm-up", consumer: .python, sampler: nil)
         let seconds = try await pushAndDrain(client: client, count: count, what: "python", consumer: .python, sampler: nil)
         let rate = Double(count) / seconds
-        print(String(format: "python: %d in %.2f s = %.0f tasks/s", count, seconds, rate))
-        await worker.terminate(grace: .seconds(10))
+        print(String(format: "python ×%d: %d in %.2f s = %.0f tasks/s", processes, count, seconds, rate))
+        for worker in workers { await worker.terminate(grace: .seconds(10)) }
         return rate
     }
 
@@ -98,32 +121,44 @@ struct PingBenchmark: AsyncParsableCommand {
         var idleBefore: Double
         var idleAfter: Double
         var peak: Double
+        /// Idle private memory of the first process (smaps_rollup), MB.
+        var anonymous: Double
+        var privateDirty: Double
     }
 
-    private func measureDiscordWorker(binary: String, client: RedisClient, redisPort: Int, directory: String) async throws -> SwiftResult {
+    private func measureDiscordWorker(processes: Int, binary: String, client: RedisClient, redisPort: Int, directory: String) async throws -> SwiftResult {
         var settings = ["DISCORD_WORKER_LOG_LEVEL": logLevel.lowercased()]
         if let concurrency { settings["DISCORD_WORKER_CONCURRENCY"] = String(concurrency) }
         let worker = try DiscordWorkerBinary(path: binary, redisPort: redisPort, settings: settings, directory: directory)
-        print("discord-worker: starting \(binary) run ...")
-        let process = try worker.start(["run"], name: "discord-worker")
-        defer { process.child.signal(SIGKILL) }
-        try await waitUntil(timeout: .seconds(60), "discord-worker to register") {
-            guard process.isRunning else { throw TestSupportError("discord-worker exited: \(process.log.suffix(2000))") }
-            return (try await client.command(["HLEN", "discord-worker:workers"]).int ?? 0) > 0
+        print("discord-worker: starting \(processes) × \(binary) run ...")
+        let registered = Int(try await client.command(["HLEN", "discord-worker:workers"]).int ?? 0)
+        var running: [WorkerProcess] = []
+        defer { for process in running { process.child.signal(SIGKILL) } }
+        for index in 0..<processes {
+            running.append(try worker.start(["run"], name: "discord-worker-\(processes)-\(index)"))
         }
-        try await pushAndDrain(client: client, count: 100, what: "discord-worker warm-up", consumer: .discordWorker, sampler: nil)
+        try await waitUntil(timeout: .seconds(60), "\(processes) discord-worker(s) to register") {
+            for process in running where !process.isRunning {
+                throw TestSupportError("discord-worker exited: \(process.log.suffix(2000))")
+            }
+            return Int(try await client.command(["HLEN", "discord-worker:workers"]).int ?? 0) >= registered + processes
+        }
+        let process = running[0]
+        try await pushAndDrain(client: client, count: 100 * processes, what: "discord-worker warm-up", consumer: .discordWorker, sampler: nil)
         let idleBefore = try await idleResident(process)
+        let idlePrivate = ProcessUsage.privateMemory(pid: process.pid) ?? (0, 0)
         let peakSampler = PeakSampler(pid: process.pid)
         let seconds = try await pushAndDrain(client: client, count: count, what: "discord-worker", consumer: .discordWorker,
                                              sampler: peakSampler)
         let rate = Double(count) / seconds
-        print(String(format: "discord-worker: %d in %.2f s = %.0f tasks/s", count, seconds, rate))
+        print(String(format: "discord-worker ×%d: %d in %.2f s = %.0f tasks/s", processes, count, seconds, rate))
         let idleAfter = try await idleResident(process)
         let hwm = Double(ProcessMemory.peakResidentKiB(pid: process.pid) ?? 0) / 1024
         let peak = max(hwm, Double(peakSampler.peakKiB) / 1024)
-        await process.terminate(grace: .seconds(30))
+        for other in running { await other.terminate(grace: .seconds(30)) }
         let used = concurrency.map(String.init) ?? (logValue(process.log, key: "concurrency") ?? "default")
-        return SwiftResult(rate: rate, concurrency: used, idleBefore: idleBefore, idleAfter: idleAfter, peak: peak)
+        return SwiftResult(rate: rate, concurrency: used, idleBefore: idleBefore, idleAfter: idleAfter, peak: peak,
+                           anonymous: Double(idlePrivate.anonymous) / 1_048_576, privateDirty: Double(idlePrivate.privateDirty) / 1_048_576)
     }
 
     /// VmRSS after ~2 s without work, in MB.

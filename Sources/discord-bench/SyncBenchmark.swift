@@ -5,6 +5,7 @@
 import ArgumentParser
 import DiscordSandbox
 import Foundation
+import HostDatabase
 import TestSupport
 
 struct SyncBenchmark: AsyncParsableCommand {
@@ -39,10 +40,17 @@ struct SyncBenchmark: AsyncParsableCommand {
     @Flag(help: "Keep the temporary directory (database, seed, logs).")
     var keep = false
 
+    @Flag(name: .customLong("writer-probe"),
+          help: "Play AA's web process: a small write transaction every 20 ms on another connection; report the longest lock wait.")
+    var writerProbe = false
+
     func validate() throws {
         guard users > 0 else { throw ValidationError("--users must be > 0") }
         guard (0...1).contains(drift) else { throw ValidationError("--drift must be 0...1") }
         guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must be >= 0") }
+        guard !writerProbe || database == .sqlite else {
+            throw ValidationError("--writer-probe measures SQLite's file lock: use it with --database sqlite")
+        }
     }
 
     func run() async throws {
@@ -51,10 +59,17 @@ struct SyncBenchmark: AsyncParsableCommand {
         let label = "sync \(users) @ \(format(drift * 100, digits: 0))%" + (database == .sqlite ? "" : " (\(database.rawValue))")
         print("== \(label) (latency \(latencyMilliseconds) ms, sync names \(syncNames)) in \(directory.path)")
 
+        let buildStarted = ContinuousClock.now
         let aa = try await BenchDatabase.generate(database, users: users, seed: seed, directory: directory)
+        let buildTime = ContinuousClock.now - buildStarted
         let reader = try await aa.open()
         let desired = try await BenchGuild.desiredMembers(database: reader)
         await reader.close()
+        if database == .sqlite {
+            // The worker's bulk read, timed on its own: the same code on the same file.
+            let readTime = try await Self.timeBulkRead(databasePath: directory.file("aa.sqlite3"))
+            print("database built in \(format(buildTime.seconds)) s; the worker's bulk read of \(desired.count) linked users: \(readTime)")
+        }
         let guild = BenchGuild.make(desired: desired, driftFraction: drift, driftNicks: syncNames)
         let seedPath = directory.file("seed.json")
         try guild.writeSeed(to: seedPath)
@@ -67,14 +82,21 @@ struct SyncBenchmark: AsyncParsableCommand {
         let environment = WorkerEnvironment(
             sandbox: sandbox, redisPort: redis.port, databaseURL: aa.url, syncNames: syncNames)
 
+        let probe = writerProbe ? try SQLiteWriterProbe(path: directory.file("aa.sqlite3")) : nil
         let outcome: SyncOutcome
         do {
             outcome = try await Self.runUpdateAll(binaries: binaries, environment: environment, directory: directory)
         } catch {
+            _ = await probe?.stop()
             await sandbox.stop()
             await redis.stop()
             await aa.stop()
             throw error
+        }
+        if let probe {
+            let result = await probe.stop()
+            print("AA-like writer on another connection: \(result.writes) write transactions, longest \(format(result.longest.seconds * 1000, digits: 1)) ms, "
+                + "\(result.failures) failed")
         }
         let stats = try await sandbox.stats()
         let state = try await sandbox.state()
@@ -84,7 +106,8 @@ struct SyncBenchmark: AsyncParsableCommand {
 
         let floor = RateFloor(stats: stats, latencyMilliseconds: latencyMilliseconds)
         let mismatches = BenchGuild.mismatches(desired: desired, state: state, checkNicks: syncNames)
-        print("worker exit \(outcome.exitCode), wall \(format(outcome.wall)) s, peak RSS \(format(Double(outcome.peakRSS) / 1_048_576, digits: 1)) MB")
+        print("worker exit \(outcome.exitCode), wall \(format(outcome.wall)) s, peak RSS \(format(Double(outcome.peakRSS) / 1_048_576, digits: 1)) MB, "
+            + "CPU \(format(outcome.cpuSeconds)) s")
         print("requests: \(stats.totalRequests) (\(routeSummary(stats))); 429s \(stats.rateLimited.total); invalid \(stats.invalidRequests); peak concurrency \(stats.peakConcurrency)")
         print("floor:\n\(floor.text)")
         print("wall/floor: \(floor.seconds > 0 ? format(outcome.wall / floor.seconds) : "—")")
@@ -97,7 +120,7 @@ struct SyncBenchmark: AsyncParsableCommand {
             users: "\(users) (\(desired.count))", drift: "\(format(drift * 100, digits: 0))%",
             changed: guild.changedMembers, wall: outcome.wall, floor: floor.seconds,
             rateLimited: stats.rateLimited.total, invalid: stats.invalidRequests, peakRSS: outcome.peakRSS,
-            requests: routeSummary(stats)
+            requests: routeSummary(stats), cpuSeconds: outcome.cpuSeconds
         ).emit(tableFile: tableFile)
         if !mismatches.isEmpty || outcome.exitCode != 0 { throw ExitCode(1) }
     }
@@ -105,6 +128,7 @@ struct SyncBenchmark: AsyncParsableCommand {
     struct SyncOutcome: Sendable {
         var wall: Double
         var peakRSS: Int
+        var cpuSeconds: Double
         var exitCode: Int32
         var stderrTail: String
     }
@@ -118,13 +142,24 @@ struct SyncBenchmark: AsyncParsableCommand {
         let worker = try ChildProcess(
             binaries.worker, ["run", "--exit-when-idle"], environment: environment.variables,
             stdout: directory.file("worker.out"), stderr: directory.file("worker.err"))
-        let sampler = RSSSampler.track(worker)
+        let sampler = ProcessUsage.track(worker)
         let code = await worker.wait(timeout: .seconds(7200))
         let wall = (ContinuousClock.now - started).seconds
         if code == nil { await worker.killNow() }
-        let peak = await sampler.value
+        let usage = await sampler.value
         let tail = worker.errorOutput().split(separator: "\n").suffix(15).joined(separator: "\n")
-        return SyncOutcome(wall: wall, peakRSS: peak, exitCode: code ?? -1, stderrTail: tail)
+        return SyncOutcome(wall: wall, peakRSS: usage.peakRSS, cpuSeconds: usage.cpuSeconds, exitCode: code ?? -1, stderrTail: tail)
+    }
+
+    /// How the worker's bulk read of every linked user goes on this file: total time, and the
+    /// longest read transaction (`SQLiteHostDatabase.lastBulkRead`).
+    static func timeBulkRead(databasePath: String) async throws -> String {
+        let database = try SQLiteHostDatabase(path: databasePath)
+        let started = ContinuousClock.now
+        let users = try await database.linkedUsers(pks: nil)
+        let total = ContinuousClock.now - started
+        let shape = database.lastBulkRead.map { "\($0.transactions) read transaction(s), the longest \(format($0.longest.seconds * 1000, digits: 1)) ms" } ?? "?"
+        return "\(users.count) users in \(format(total.seconds * 1000, digits: 1)) ms, \(shape)"
     }
 }
 

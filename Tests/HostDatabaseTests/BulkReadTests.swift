@@ -18,6 +18,9 @@ import TestSupport
 
             let all = try await database.linkedUsers(pks: nil)
             #expect(all.map(\.userPK) == generated.linkedUserPKs)
+            // Rollback-journal file: read in short transactions of 2,000 users (AA's writers are not blocked).
+            #expect(!database.usesWAL)
+            #expect(database.lastBulkRead?.transactions == (all.count + 1_999) / 2_000)
             for user in all {
                 #expect(user.link.uid == AADatabaseBuilder.generatedUIDBase + user.userPK)
                 #expect(user.link.username == "user\(user.userPK)")

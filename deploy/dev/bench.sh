@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark table from a clean clone, in one command: setup (deploy/dev/setup.sh), a release
 # build, then `discord-bench` runs against a private redis-server and the Discord-like sandbox:
-#   ping (queue overhead, if the ping subcommand exists),
-#   full sync (discord.update_all) of 1,000 and 10,000 users at 0%, 1% and 10% drift,
+#   ping (queue overhead with 1, 2 and 4 processes of each worker, idle private memory),
+#   full sync (discord.update_all) of 1,000 and 10,000 users at 0%, 1% and 10% drift, and of
+#   100,000 users at 0% and 1% (with an AA-like writer on the database measuring its lock waits),
+#   scale-out (4 workers × 1,000 single-user tasks),
 #   the 10,000-user sync at 0% and 1% again with the AA database on MariaDB,
-#   scale-out (4 workers × 1,000 single-user tasks).
-# Usage: deploy/dev/bench.sh [--quick]   (--quick skips 10,000 users at 10% (≈ 450 s floor) and runs
-#                                        the scale-out with 200 tasks)
+#   latency (single-user update_groups every 2 s during a 10,000-user sync at 10%).
+# Usage: deploy/dev/bench.sh [--quick]   (--quick skips the runs with a floor of minutes: 10,000 users
+#                                        at 10%, 100,000 users at 1%, latency; the scale-out runs 200 tasks)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
@@ -45,12 +47,17 @@ done
 for drift in 0 0.01; do
   run sync --users 10000 --drift "$drift" --database mariadb
 done
+for drift in 0 0.01; do
+  if [ "$quick" -eq 1 ] && [ "$drift" = 0.01 ]; then continue; fi
+  run sync --users 100000 --drift "$drift" --writer-probe
+done
 if [ "$quick" -eq 1 ]; then run scaleout --workers 4 --tasks 200; else run scaleout --workers 4 --tasks 1000; fi
+if [ "$quick" -eq 0 ]; then run latency --users 10000 --drift 0.1 --interval 2; fi
 
 echo
 echo "## discord-worker benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, sandbox with Discord-like limits, 50 ms latency)"
 echo
-echo "| run | users (linked) | drift | changed | wall s | floor s | wall/floor | 429s | invalid | peak RSS MB | requests |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | users (linked) | drift | changed | wall s | floor s | wall/floor | 429s | invalid | peak RSS MB | CPU s | requests |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 cat "$table"
 [ "$failures" -eq 0 ] || { echo "bench: $failures run(s) failed"; exit 1; }

@@ -37,6 +37,14 @@ struct BulkAction: Sendable {
     var after: GuildMember
     var changesGroups: Bool { roles != nil }
     var changesNick: Bool { nick != nil }
+
+    /// Whether `member` already has what this action would send (its roles as a set; its nickname
+    /// when the action changes it).
+    func isSatisfied(by member: GuildMember) -> Bool {
+        if let roles, Set(roles) != Set(member.roles.map(\.rawValue)) { return false }
+        if let nick, member.nick != nick { return false }
+        return changesGroups || changesNick
+    }
 }
 
 /// Counters of a running bulk task.
@@ -65,7 +73,7 @@ final class Ticket: Sendable {
     func next() -> Int { counter.add(1, ordering: .relaxed).oldValue }
 }
 
-/// The native bulk sync (README "Tasks"): one database pass, one member listing, only the requests
+/// The native bulk sync (product.md §2): one database pass, one member listing, only the requests
 /// that change something, PATCH and role routes in parallel.
 extension DiscordSync {
     public func bulk(_ invocation: TaskInvocation, kind: BulkKind, pksArgument: String?) async -> TaskOutcome {
@@ -81,7 +89,10 @@ extension DiscordSync {
             }
             pks = values
         }
-        return await guarded(invocation) { try await runBulk(invocation, kind: kind, pks: pks) }
+        // Every request of a bulk sync waits in the bulk lane: single tasks' requests go first (bounded).
+        return await RequestPriority.$current.withValue(.bulk) {
+            await guarded(invocation) { try await runBulk(invocation, kind: kind, pks: pks) }
+        }
     }
 
     private func runBulk(_ invocation: TaskInvocation, kind: BulkKind, pks: [Int64]?) async throws -> TaskOutcome {
@@ -142,8 +153,13 @@ extension DiscordSync {
             ownerID = place.ownerID
             if kind.groups {
                 reserved = try await database.reservedGroupNames()
-                let all: Set<String>
-                (desired, all) = BulkPlan.desiredRoleNames(of: users)
+                var all = Set<String>()
+                for user in users {
+                    let names = RoleNames.calculate(groupNames: user.profile.groupNames, stateName: nil,
+                                                    profileStateName: user.profile.stateName)
+                    desired[user.userPK] = names
+                    all.formUnion(names)
+                }
                 let probe = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: place.botTop, reservedNames: reserved)
                 let missing = RoleSync.plan(desiredNames: all, memberRoleIDs: [UInt64](), index: probe).missingNames
                 var botTop = place.botTop
@@ -155,75 +171,111 @@ extension DiscordSync {
             }
         }
 
-        // Members: pages of 1,000; without the intent, one GET per linked user.
-        let (members, readFailures) = try await memberships(of: users, logger: logger)
-
-        // Stale roles cache: reload once when a member holds an unknown role id.
-        if kind.groups, let current = index {
-            if BulkPlan.hasUnknownRole(members, index: current, guildID: options.guildID) {
-                roles = try await self.roles(refresh: true)
-                index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: current.botTopPosition,
-                                       reservedNames: reserved)
-            }
-        }
-
-        // Plan.
-        let plan = BulkPlan.make(
-            users: users, members: members, failedReads: Set(readFailures), kind: kind, desired: desired, index: index,
-            ownerID: ownerID)
-        let notMembers = plan.notMembers
-        let usernameUpdates = plan.usernameUpdates
-        if !plan.unassignable.isEmpty {
-            logger.warning("roles at or above the bot's highest role are not assigned: move the bot's role above them in the server settings",
-                           metadata: ["roles": "\(plan.unassignable.sorted().joined(separator: ", "))"])
-        }
-        counters.withLock {
-            $0.done += plan.unchanged.count
-            $0.synced = plan.unchanged
-            $0.failed += readFailures.count
-            if kind.groups { $0.failedGroups += readFailures }
-            if kind.nicknames { $0.failedNicks += readFailures }
-        }
-
-        // Usernames: database only, no request.
-        for update in usernameUpdates {
-            try await database.updateDiscordUsername(userPK: update.pk, username: update.username, discriminator: update.discriminator)
-        }
-        if !kind.groups && !kind.nicknames {
-            counters.withLock { $0.changed += usernameUpdates.count }
-        }
-
-        // Not members any more: AA's delete path.
-        for pk in notMembers {
-            try await enqueueDeleteUser(pk, logger: logger.with(userPK: pk))
-        }
-        counters.withLock { $0.done += notMembers.count }
-
-        // Send: PATCH bucket and role bucket in parallel.
-        logger.info("bulk sync planned", metadata: [
-            "changes": "\(plan.changeCount)", "patch": "\(plan.patches.count)", "role_route": "\(plan.roleChanges.count)",
-            "not_members": "\(notMembers.count)", "usernames": "\(usernameUpdates.count)",
-        ])
-        counters.withLock {
-            $0.sendingSince = Date()
-            $0.doneWhenSendingStarted = $0.done
-        }
+        // Members: pages of 1,000 (without the intent, one GET per linked user). Each page is planned as
+        // soon as it arrives and its changes go to the senders at once, so sending overlaps the listing
+        // (at 100,000 members the listing alone takes 90 s of the list route's limit).
+        var state = PlanState(index: index)
         let width = max(1, options.bulkConcurrencyPerBucket)
-        await withTaskGroup(of: Void.self) { group in
-            for (queue, useRoleRoute) in [(plan.patches, false), (plan.roleChanges, true)] where !queue.isEmpty {
-                let next = Ticket()
-                let shared = queue
-                for _ in 0..<min(width, shared.count) {
-                    group.addTask {
-                        while true {
-                            let i = next.next()
-                            guard i < shared.count else { return }
-                            await self.apply(shared[i], roleRoute: useRoleRoute, counters: counters, logger: logger)
-                        }
+        let (patchStream, patchInput) = AsyncStream<BulkAction>.makeStream()
+        let (roleStream, roleInput) = AsyncStream<BulkAction>.makeStream()
+        async let sent: Void = sendAll(patches: patchStream, roleChanges: roleStream, width: width, counters: counters, logger: logger)
+        let byUID = Dictionary(users.map { (UInt64(bitPattern: $0.link.uid), $0) }, uniquingKeysWith: { first, _ in first })
+        var seen = Set<UInt64>()
+        var listingError: (any Error)?
+        do {
+            let failedReads = try await listMembers(of: users, logger: logger) { page in
+                // Stale roles cache: reload once when a member holds an unknown role id.
+                if kind.groups, !state.reloadedRoles, let current = state.index {
+                    let unknown = page.values.contains { member in
+                        member?.roles.contains { current.role(id: $0.rawValue) == nil && $0.rawValue != self.options.guildID } ?? false
+                    }
+                    if unknown {
+                        state.reloadedRoles = true
+                        roles = try await self.roles(refresh: true)
+                        state.index = GuildRoleIndex(roles: roles, guildID: self.options.guildID, botTopPosition: current.botTopPosition,
+                                                     reservedNames: reserved)
+                    }
+                }
+                var actions: [BulkAction] = []
+                var unchanged: [(uid: UInt64, member: GuildMember)] = []
+                for (uid, entry) in page.sorted(by: { $0.key < $1.key }) {
+                    seen.insert(uid)
+                    guard let user = byUID[uid] else { continue }
+                    guard let member = entry else {
+                        state.notMembers.append(user.userPK)
+                        continue
+                    }
+                    if let action = self.planAction(user: user, member: member, kind: kind, index: state.index, desired: desired,
+                                                    ownerID: ownerID, state: &state) {
+                        actions.append(action)
+                    } else {
+                        unchanged.append((uid, member))
+                    }
+                }
+                counters.withLock {
+                    $0.done += unchanged.count
+                    $0.synced += unchanged
+                }
+                guard !actions.isEmpty else { return }
+                // Marks of single tasks' changes older than this plan say nothing about the page just read.
+                await self.clearChangedMarks(uids: actions.map(\.uid))
+                counters.withLock {
+                    if $0.sendingSince == nil {
+                        $0.sendingSince = Date()
+                        $0.doneWhenSendingStarted = $0.done
+                    }
+                }
+                // PATCH bucket and role bucket in parallel, single-role changes balanced between them.
+                for action in actions {
+                    if action.singleRole != nil, state.roleChanges <= state.patches {
+                        state.roleChanges += 1
+                        roleInput.yield(action)
+                    } else {
+                        var patch = action
+                        patch.singleRole = nil
+                        state.patches += 1
+                        patchInput.yield(patch)
                     }
                 }
             }
+            // Linked users in no page: not members of the guild.
+            if failedReads == nil {
+                for user in users where !seen.contains(UInt64(bitPattern: user.link.uid)) { state.notMembers.append(user.userPK) }
+            } else if let failedReads {
+                counters.withLock {
+                    $0.failed += failedReads.count
+                    if kind.groups { $0.failedGroups += failedReads }
+                    if kind.nicknames { $0.failedNicks += failedReads }
+                }
+            }
+        } catch {
+            listingError = error
         }
+        patchInput.finish()
+        roleInput.finish()
+        await sent
+        if let listingError { throw listingError }
+
+        if !state.unassignable.isEmpty {
+            logger.warning("roles at or above the bot's highest role are not assigned: move the bot's role above them in the server settings",
+                           metadata: ["roles": "\(state.unassignable.sorted().joined(separator: ", "))"])
+        }
+        // Usernames: database only, no request.
+        for update in state.usernameUpdates {
+            try await database.updateDiscordUsername(userPK: update.pk, username: update.username, discriminator: update.discriminator)
+        }
+        if !kind.groups && !kind.nicknames {
+            counters.withLock { $0.changed += state.usernameUpdates.count }
+        }
+        // Not members any more: AA's delete path.
+        for pk in state.notMembers {
+            try await enqueueDeleteUser(pk, logger: logger.with(userPK: pk))
+        }
+        counters.withLock { $0.done += state.notMembers.count }
+        logger.info("bulk sync sent", metadata: [
+            "patch": "\(state.patches)", "role_route": "\(state.roleChanges)",
+            "not_members": "\(state.notMembers.count)", "usernames": "\(state.usernameUpdates.count)",
+        ])
 
         // Post-sync state for single tasks arriving meanwhile; failures re-enqueued as single tasks.
         let final = counters.withLock { $0 }
@@ -238,29 +290,106 @@ extension DiscordSync {
         let elapsed = Date().timeIntervalSince(started)
         logger.info("bulk sync finished", metadata: [
             "total": "\(total)", "changed": "\(final.changed)", "failed": "\(final.failed)",
-            "not_members": "\(notMembers.count)", "seconds": "\(String(format: "%.1f", elapsed))",
+            "not_members": "\(state.notMembers.count)", "seconds": "\(String(format: "%.1f", elapsed))",
         ])
         return .success(["total": JSONValue(total), "changed": JSONValue(final.changed), "failed": JSONValue(final.failed)])
     }
 
-    /// The guild's members by user id (nil = linked user not in the guild), and the users whose read failed.
-    private func memberships(of users: [LinkedUser], logger: Logger) async throws -> (members: [UInt64: GuildMember?], failed: [Int64]) {
-        let listed: [GuildMember]
-        do {
-            listed = try await client.allMembers(guild: guild)
-        } catch {
-            guard error.code == .missingAccess else { throw error }
-            logger.warning("listing members needs the GUILD_MEMBERS intent (enable it in the developer portal): reading members one by one")
-            return await readMembersOneByOne(users)
+    /// What the page-by-page planning accumulates.
+    struct PlanState {
+        var index: GuildRoleIndex?
+        var reloadedRoles = false
+        var notMembers: [Int64] = []
+        var unassignable = Set<String>()
+        var usernameUpdates: [(pk: Int64, username: String, discriminator: String)] = []
+        var patches = 0
+        var roleChanges = 0
+    }
+
+    /// The change one member needs (nil: none).
+    func planAction(user: LinkedUser, member: GuildMember, kind: BulkKind, index: GuildRoleIndex?, desired: [Int64: Set<String>],
+                    ownerID: UInt64?, state: inout PlanState) -> BulkAction? {
+        let uid = UInt64(bitPattern: user.link.uid)
+        if kind.usernames, let discordUser = member.user {
+            let discriminator = discordUser.discriminator ?? "0"
+            if discordUser.username != user.link.username || discriminator != user.link.discriminator {
+                state.usernameUpdates.append((user.userPK, discordUser.username, discriminator))
+            }
         }
-        var members: [UInt64: GuildMember?] = [:]
-        for member in listed {
-            if let id = member.user?.id.rawValue { members[id] = .some(member) }
+        var after = member
+        var action = BulkAction(pk: user.userPK, uid: uid, roles: nil, nick: nil, singleRole: nil, after: member)
+        if kind.groups, let index, let names = desired[user.userPK] {
+            let plan = RoleSync.plan(desiredNames: names, memberRoleIDs: member.roles.map(\.rawValue), index: index)
+            state.unassignable.formUnion(plan.unassignable)
+            if plan.needsChange {
+                action.roles = plan.sortedFinalRoleIDs
+                after.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
+                if plan.added.count + plan.removed.count == 1 {
+                    action.singleRole = plan.added.first.map { (role: $0, add: true) } ?? plan.removed.first.map { (role: $0, add: false) }
+                }
+            }
         }
-        for user in users where members[UInt64(bitPattern: user.link.uid)] == nil {
-            members[UInt64(bitPattern: user.link.uid)] = .some(nil)
+        if kind.nicknames, ownerID != uid, let nick = (try? Nickname.forUser(profile: user.profile)) ?? nil, member.nick != nick {
+            action.nick = nick
+            action.singleRole = nil
+            after.nick = nick
         }
-        return (members, [])
+        action.after = after
+        return action.changesGroups || action.changesNick ? action : nil
+    }
+
+    /// Reads the guild's members page by page and hands each page (user id → member; nil = a linked
+    /// user who is not in the guild) to `page`. Returns nil after a full listing (linked users in no
+    /// page are not members), or the users whose one-by-one read failed (no GUILD_MEMBERS intent).
+    private func listMembers(of users: [LinkedUser], logger: Logger,
+                             page: ([UInt64: GuildMember?]) async throws -> Void) async throws -> [Int64]? {
+        let size = 1000
+        var after: Snowflake? = nil
+        // Bounded: each page must advance `after`; 10 million members at most.
+        for _ in 0..<(10_000_000 / size + 1) {
+            let listed: [GuildMember]
+            do {
+                listed = try await client.listMembers(guild: guild, limit: size, after: after)
+            } catch {
+                guard error.code == .missingAccess, after == nil else { throw error }
+                logger.warning("listing members needs the GUILD_MEMBERS intent (enable it in the developer portal): reading members one by one")
+                let (members, failed) = await readMembersOneByOne(users)
+                try await page(members)
+                return failed
+            }
+            var members: [UInt64: GuildMember?] = [:]
+            for member in listed {
+                if let id = member.user?.id.rawValue { members[id] = .some(member) }
+            }
+            try await page(members)
+            guard listed.count >= size, let highest = listed.compactMap({ $0.user?.id }).max() else { break }
+            if let after, highest <= after { break }
+            after = highest
+        }
+        return nil
+    }
+
+    /// Sends the planned changes as they come: up to `width` at once per bucket.
+    private func sendAll(patches: AsyncStream<BulkAction>, roleChanges: AsyncStream<BulkAction>, width: Int,
+                         counters: Shared<BulkCounters>, logger: Logger) async {
+        async let patched: Void = drain(patches, roleRoute: false, width: width, counters: counters, logger: logger)
+        async let roled: Void = drain(roleChanges, roleRoute: true, width: width, counters: counters, logger: logger)
+        _ = await (patched, roled)
+    }
+
+    private func drain(_ stream: AsyncStream<BulkAction>, roleRoute: Bool, width: Int, counters: Shared<BulkCounters>,
+                       logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await action in stream {
+                if running >= width {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.apply(action, roleRoute: roleRoute, counters: counters, logger: logger) }
+                running += 1
+            }
+        }
     }
 
     /// Sends one member's change under the worker's per-user lock.
@@ -272,7 +401,11 @@ extension DiscordSync {
             try await lock.acquire(waitUpTo: .seconds(10))
             do {
                 let user = Snowflake(action.uid)
-                if roleRoute, let single = action.singleRole {
+                if let mark = await changedBySingleTask(uid: action.uid), action.isSatisfied(by: mark) {
+                    // A single task (AA's reaction to this member's change) got there first.
+                    log.debug("member already changed by a single task: nothing sent")
+                    outcome = .success(true)
+                } else if roleRoute, let single = action.singleRole {
                     let ok = single.add
                         ? try await client.addMemberRole(guild: guild, user: user, role: Snowflake(single.role))
                         : try await client.removeMemberRole(guild: guild, user: user, role: Snowflake(single.role))

@@ -225,6 +225,46 @@ public final class DiscordSync: Sendable {
         }
     }
 
+    // MARK: - Single-task changes seen by a running bulk sync
+
+    /// How long a single task's change stays visible to bulk syncs (longer than a 100,000-member bulk).
+    static let changedMarkSeconds = 7_200
+
+    /// Records that a single task just brought the member to `member`'s roles and nickname: a bulk sync
+    /// planned earlier skips the member if that is exactly what it would send (`BulkSync.apply`).
+    func markChangedBySingleTask(uid: UInt64, member: GuildMember) async {
+        _ = try? await cache.command([
+            "SET", RedisArgument(options.changedMarkKey(uid: uid)), RedisArgument(bytes: Self.memberJSON(member)),
+            "EX", RedisArgument(Self.changedMarkSeconds),
+        ])
+    }
+
+    func changedBySingleTask(uid: UInt64) async -> GuildMember? {
+        guard let bytes = try? await cache.command(["GET", RedisArgument(options.changedMarkKey(uid: uid))]).bytes else { return nil }
+        return Self.member(fromJSON: bytes)
+    }
+
+    /// Forgets the marks of `uids` (a bulk sync does it when it plans: older marks say nothing about
+    /// the member list it just read).
+    func clearChangedMarks(uids: [UInt64]) async {
+        for start in stride(from: 0, to: uids.count, by: 500) {
+            let chunk = uids[start..<min(start + 500, uids.count)]
+            _ = try? await cache.command([RedisArgument("UNLINK")] + chunk.map { RedisArgument(options.changedMarkKey(uid: $0)) })
+        }
+    }
+
+    static func memberJSON(_ member: GuildMember) -> [UInt8] {
+        var object: JSONObject = ["roles": .array(member.roles.map { .string($0.description) })]
+        object["nick"] = member.nick.map(JSONValue.string) ?? .null
+        return JSONValue.object(object).serialized(.python)
+    }
+
+    static func member(fromJSON bytes: [UInt8]) -> GuildMember? {
+        guard let object = (try? JSONValue.parse(bytes))?.objectValue, let roles = object["roles"]?.arrayValue else { return nil }
+        return GuildMember(user: nil, nick: object["nick"]?.stringValue,
+                           roles: roles.compactMap { $0.stringValue.flatMap(Snowflake.init) })
+    }
+
     func cachedMember(uid: UInt64) async -> GuildMember? {
         guard options.memberCacheSeconds > 0,
               let bytes = try? await cache.command(["GET", RedisArgument(options.memberCacheKey(uid: uid))]).bytes,

@@ -20,7 +20,8 @@ public struct DiscordSyncOptions: Sendable {
     public var origin: String
     /// Lifetime of the post-sync member state a bulk leaves for single tasks.
     public var memberCacheSeconds: Int
-    /// Requests in flight per Discord bucket during a bulk sync (the shared limiter paces them).
+    /// Requests in flight per Discord bucket during a bulk sync (the shared limiter paces them). Each one
+    /// holds its member's per-user lock while it waits for a slot (a single task for that member waits too).
     public var bulkConcurrencyPerBucket: Int
     /// Prefix of the worker's own Redis keys (must equal the broker's `BrokerKeys.prefix`).
     public var keyPrefix: String
@@ -53,6 +54,8 @@ public struct DiscordSyncOptions: Sendable {
     public var guildNameCacheKey: String { "DISCORD_GUILD_NAME__" + MD5.hex(String(guildID)) }
     /// The post-sync member state key.
     public func memberCacheKey(uid: UInt64) -> String { keyPrefix + "member:\(guildID):\(uid)" }
+    /// A single task's recent change of a member, for running bulk syncs.
+    public func changedMarkKey(uid: UInt64) -> String { keyPrefix + "changed:\(guildID):\(uid)" }
     /// The role-creation lock's name for one role name (`RedisLocks.named`).
     public func createRoleLockName(name: String) -> String { "create-role:" + MD5.hex("\(guildID):\(name)") }
     /// AA's unread notification count cache key (django-redis, version 1, no prefix).

@@ -121,6 +121,7 @@ extension DiscordSync {
                 var updated = member
                 updated.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
                 await storeMembers([(uid, updated)])
+                await markChangedBySingleTask(uid: uid, member: updated)
                 logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)",
                                                         "route": "member role"])
                 return .success(true)
@@ -129,7 +130,12 @@ extension DiscordSync {
             case .notMember:
                 return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
-                if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
+                if let updated {
+                    await storeMembers([(uid, updated)])
+                    await markChangedBySingleTask(uid: uid, member: updated)
+                } else {
+                    await forgetMember(uid: uid)
+                }
                 logger.info("roles updated", metadata: ["added": "\(plan.added.count)", "removed": "\(plan.removed.count)"])
                 return .success(true)
             }
@@ -177,7 +183,12 @@ extension DiscordSync {
             case .notMember:
                 return try await memberLeft(user.id, uid: uid, logger: logger)
             case .modified(let updated):
-                if let updated { await storeMembers([(uid, updated)]) } else { await forgetMember(uid: uid) }
+                if let updated {
+                    await storeMembers([(uid, updated)])
+                    await markChangedBySingleTask(uid: uid, member: updated)
+                } else {
+                    await forgetMember(uid: uid)
+                }
                 logger.info("nickname updated")
                 return .success(true)
             }
