@@ -7,6 +7,7 @@
 // through the admin endpoint every 20 ms), plus the sandbox latency (the time Discord's response
 // then takes to reach the worker).
 
+import HostDatabaseSQLite
 import ArgumentParser
 import CeleryProtocol
 import DiscordSandbox

@@ -2,6 +2,7 @@
 // limits, a fraction F of members out of date; wall time against the rate-limit floor, 429s, peak RSS,
 // correctness of the end state.
 
+import HostDatabaseSQLite
 import ArgumentParser
 import DiscordSandbox
 import Foundation
