@@ -10,7 +10,7 @@ struct VersionInfoTests {
         #expect(info.version.split(separator: ".").count == 3 && info.version.split(separator: ".").allSatisfy { Int($0) != nil })
         #expect(info.commit == "unknown" || (info.commit.count >= 7 && info.commit.allSatisfy(\.isHexDigit)), "\(info.commit)")
         #expect(info.swift.hasPrefix("6."))
-        #expect(info.libraries.map(\.name) == ["hiredis", "libcurl", "sqlite"])
+        #expect(info.libraries.map(\.name) == ["hiredis", "libcurl", "sqlite", "mariadb-connector-c"])
         for library in info.libraries {
             #expect(library.version.first?.isNumber == true, "\(library.name): \(library.version)")
         }

@@ -11,7 +11,9 @@ export DISCORD_WORKER_PYTHON="$repo/.venv/bin/python"
 
 swift build --build-tests
 bash deploy/dev/smoke.sh .build/debug/discord-worker
-swift test --skip-build
+# One test at a time: many tests run real servers, the built binary and Python Celery against windows of
+# a second or two; run side by side on a 2-core machine, their processes starve each other (≈ 200 s serially).
+swift test --skip-build --no-parallel
 # The release artifacts (.deb, tarball) and their test on scratch roots (deploy/package.sh, deploy/test-package.sh).
 bash deploy/package.sh
 bash deploy/test-package.sh
