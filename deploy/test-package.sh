@@ -182,7 +182,9 @@ username="$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).e
 guild_key="DISCORD_GUILD_NAME__$(printf %s 800000000000000001 | md5sum | cut -d' ' -f1)"
 [ "$(redis-cli -p "$port" -n 1 GET "$guild_key")" = "Sandbox Guild" ] || fail "discord.update_servername stored no guild name"
 redis-cli -p "$port" -n 2 GET "celery-task-meta-$ping_id" | grep -q '"status": "SUCCESS"' || fail "no celery.ping result"
-w status --json > "$scratch/status.json"
+# No worker is alive any more: status reports and exits 3 ("no live worker", see status --help).
+code=0; w status --json > "$scratch/status.json" || code=$?
+[ "$code" = 3 ] || fail "status without a live worker exited $code, expected 3"
 python3 - "$scratch/status.json" "$version" "$commit" <<'PY' || fail "status --json: $(cat "$scratch/status.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
