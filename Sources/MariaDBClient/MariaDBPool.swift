@@ -40,28 +40,23 @@ public actor MariaDBPool {
 
     /// A read-only transaction on one consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (MariaDBSession) throws -> T) async throws -> T {
-        try await attempt(retryAtCommit: true) { session in
-            try session.execute(text: "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            do {
-                let value = try body(session)
-                try session.execute(text: "COMMIT", phase: .commit)
-                return value
-            } catch let error as MariaDBError where error.phase != .commit {
-                if error.kind != .connectionLost { try? session.execute(text: "ROLLBACK") }
-                throw error
-            } catch {
-                try? session.execute(text: "ROLLBACK")
-                throw error
-            }
-        }
+        try await transaction(begin: "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", retryAtCommit: true, body)
     }
 
     /// A read-write transaction; see the type's notes for when it is retried.
     public func write<T: Sendable>(idempotent: Bool, _ body: @escaping @Sendable (MariaDBSession) throws -> T)
         async throws -> T
     {
-        try await attempt(retryAtCommit: idempotent) { session in
-            try session.execute(text: "START TRANSACTION")
+        try await transaction(begin: "START TRANSACTION", retryAtCommit: idempotent, body)
+    }
+
+    /// `begin`, the body, `COMMIT`; rolled back on any failure before the commit (a lost connection has
+    /// rolled back already), retried by `attempt` as its notes say.
+    private func transaction<T: Sendable>(
+        begin: String, retryAtCommit: Bool, _ body: @escaping @Sendable (MariaDBSession) throws -> T
+    ) async throws -> T {
+        try await attempt(retryAtCommit: retryAtCommit) { session in
+            try session.execute(text: begin)
             do {
                 let value = try body(session)
                 try session.execute(text: "COMMIT", phase: .commit)
