@@ -63,6 +63,9 @@ public struct RateLimitOptions: Sendable {
     public var interactiveTicket: Duration
     /// How long a bulk request that yielded a free slot to a waiting interactive one waits before asking again.
     public var bulkYield: Duration
+    /// How long after an interactive request (in any bucket) bulk requests stay spread out (pacing and the
+    /// last-slot rule of `RateLimitScripts.acquire`); at least two windows of the bucket.
+    public var interactiveDemandMemory: Duration
 
     public init(
         keyPrefix: String = "discord-worker:ratelimit:",
@@ -76,7 +79,8 @@ public struct RateLimitOptions: Sendable {
         unauthorizedLatchTTL: Duration = .seconds(86_400),
         interactiveShare: Double = 0.8,
         interactiveTicket: Duration = .seconds(2),
-        bulkYield: Duration = .milliseconds(50)
+        bulkYield: Duration = .milliseconds(50),
+        interactiveDemandMemory: Duration = .seconds(300)
     ) {
         self.keyPrefix = keyPrefix
         self.globalLimit = globalLimit
@@ -90,6 +94,7 @@ public struct RateLimitOptions: Sendable {
         self.interactiveShare = interactiveShare
         self.interactiveTicket = interactiveTicket
         self.bulkYield = bulkYield
+        self.interactiveDemandMemory = interactiveDemandMemory
     }
 }
 

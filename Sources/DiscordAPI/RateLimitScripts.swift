@@ -14,8 +14,8 @@
 //   P.."lane:"<bucket id>             priority lane: claims (ZSET) of waiting interactive requests;
 //                                     member = reservation id, score = ms time the claim lapses
 //   P.."lanegrants:"<bucket id>       slots interactive requests took ahead of bulk (ZSET, score = ms)
-//   P.."lanepace:"<bucket id>         bulk grants of the last two windows (ZSET, score = ms): pacing
-//   P.."lanedemand:"<bucket id>       set (for two windows) by every interactive request
+//   P.."lanepace:"<bucket id>         grants (bulk and interactive) of the last two windows (ZSET, score = ms): pacing
+//   P.."lanedemand"                   set by every interactive request (in any bucket), for the demand memory
 //   <keyPrefix>v<version>:invalid     invalid requests (ZSET) of everything using this Redis
 // A bucket id is "<hash>:<major>" once the route's hash is known, "default:<group>:<major>" before.
 //
@@ -23,7 +23,7 @@
 // not passed in KEYS: fine on a single Redis server (what the worker uses), not on Redis Cluster.
 
 enum RateLimitScripts {
-    static let version = 2
+    static let version = 3
 
     /// Reserve a slot in the route's bucket and in the global limit, or say how long to wait.
     ///
@@ -32,16 +32,18 @@ enum RateLimitScripts {
     /// no latch), 9 global window ms, 10 reservation id, 11 hold ms (provisional score = now + hold),
     /// 12 invalid cap, 13 invalid window ms, 14 priority ("b" = bulk, else interactive),
     /// 15 interactive claim ms, 16 interactive share in permille (0 = no lane), 17 bulk yield ms,
-    /// 18 now in ms ("" = Redis' clock; tests only).
+    /// 18 now in ms ("" = Redis' clock; tests only), 19 interactive demand memory ms.
     ///
     /// Priority lane (per bucket): an interactive request that must wait leaves a claim that lapses
     /// `claim ms` after its next expected attempt. A bulk request that finds a free slot while a live
     /// claim exists yields (waits `yield ms`) — unless interactive requests already took
     /// `share × limit` (at least 1) of the bucket's slots in the last window: bulk always keeps the
     /// rest, and a claim whose owner died lapses by itself. While interactive requests use the bucket
-    /// (last two windows), a bulk that kept the bucket busy is paced to one slot per window/limit (slots then free one by one, not in bursts a single request would
-    /// wait a whole window behind). The lane only ever delays requests, so it never sends more than
-    /// the limits allow.
+    /// (within the demand memory, any bucket), bulk may not leave the bucket dark: a bulk that kept the bucket busy
+    /// is paced to one slot per step (window/limit) after the last grant of either class, and takes the
+    /// last free slot only when the next one frees within a step. Slots then free one by one, not in
+    /// bursts a single request would wait a whole window behind. The lane only ever delays requests,
+    /// so it never sends more than the limits allow.
     ///
     /// Returns {kind, ms, bucket id, reserved in bucket (0/1)}: kind 0 = go (ms = now),
     /// 1 = wait ms then ask again, 2 = the bot token was rejected (401 latch), 3 = invalid-request
@@ -141,25 +143,43 @@ enum RateLimitScripts {
         local claims = P .. 'lane:' .. bucketID
         local grants = P .. 'lanegrants:' .. bucketID
         local pace = P .. 'lanepace:' .. bucketID
-        local demand = P .. 'lanedemand:' .. bucketID
-        -- Any interactive request keeps the bucket's pacing on for two windows (one that found a free
-        -- slot too: otherwise pacing lapses, bursts come back and the next one waits a whole window).
-        if lane and interactive then redis.call('SET', demand, '1', 'PX', 2 * window) end
+        -- Interactive demand is one flag for all buckets: the next single task's request may be in any of
+        -- them (a PATCH after role PUTs), and it must not find that bucket in a burst. Any interactive
+        -- request keeps it for `demand ms` (at least two windows; one that found a free slot too:
+        -- otherwise pacing lapses, bursts come back and the next one waits a whole window).
+        local demand = P .. 'lanedemand'
+        if lane and interactive then
+          redis.call('SET', demand, '1', 'PX', math.max(2 * window, tonumber(ARGV[19]) or 0))
+        end
         if lane and interactive and wait > 0 then
           local claim = tonumber(ARGV[15])
           redis.call('ZADD', claims, now + wait + claim, ARGV[10])
           redis.call('PEXPIRE', claims, wait + claim + 1000)
-        elseif lane and not interactive and wait == 0 then
-          -- Pacing: while interactive requests use this bucket (in the last two windows), a bulk
-          -- that has kept the bucket busy (limit grants in the last two windows) takes at most one slot
-          -- per window/limit, so slots free one at a time instead of in bursts and a single request
-          -- never waits for a whole window. Same steady throughput; without interactive demand the
-          -- bulk keeps its bursts (up to window − window/limit faster at the end).
+        elseif lane and not interactive and wait == 0 and redis.call('EXISTS', demand) == 1 then
+          -- While interactive requests use this bucket, a bulk request may not leave it dark: slots must
+          -- free one by one, so that a single request waits at most one step (window/limit), never a
+          -- whole window behind a burst.
+          local step = math.floor(window / limit)
+          -- 1. Pacing: a bulk that has kept the bucket busy (limit grants of any class in the last two
+          --    windows) takes one slot per step after the bucket's last grant (bulk or interactive).
           redis.call('ZREMRANGEBYSCORE', pace, '-inf', now - 2 * window)
-          if redis.call('EXISTS', demand) == 1 and redis.call('ZCARD', pace) >= limit then
+          if redis.call('ZCARD', pace) >= limit then
             local last = redis.call('ZRANGE', pace, -1, -1, 'WITHSCORES')
-            local nextAt = tonumber(last[2]) + math.floor(window / limit)
+            local nextAt = tonumber(last[2]) + step
             if nextAt > now then wait = nextAt - now end
+          end
+          -- 2. The last free slot: taken by bulk only when the next slot frees within one step
+          --    (else the bucket would be full, with nothing freeing, for longer than a step; a single
+          --    request arriving then would wait all that time). Slots taken in a burst before (a bulk
+          --    that started without demand) free in a burst: this spreads them out within a window.
+          if wait == 0 then
+            local count = redis.call('ZCARD', log)
+            if count >= 1 and count == limit - 1 then
+              local oldest = tonumber(redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2])
+              local nextFree = oldest + window
+              if oldest > now then nextFree = now + window end
+              if nextFree - now > step then wait = nextFree - now - step end
+            end
           end
         end
         if lane and not interactive and wait == 0 then
@@ -183,7 +203,7 @@ enum RateLimitScripts {
           redis.call('ZADD', P .. 'global', now + hold, ARGV[10])
           redis.call('PEXPIRE', P .. 'global', globalWindow + hold + 1000)
         end
-        if lane and not interactive then
+        if lane then
           redis.call('ZADD', pace, now, ARGV[10])
           redis.call('PEXPIRE', pace, 2 * window + 1000)
         end

@@ -112,7 +112,7 @@ final class SharedRateLimiter: Sendable {
             String(options.invalidRequestCap), String(options.invalidRequestWindow.wholeMilliseconds),
             priority == .bulk ? "b" : "i", String(options.interactiveTicket.wholeMilliseconds),
             String(Int((share * 1000).rounded())), String(max(1, options.bulkYield.wholeMilliseconds)),
-            now.map { String($0) } ?? "",
+            now.map { String($0) } ?? "", String(options.interactiveDemandMemory.wholeMilliseconds),
         ]
     }
 

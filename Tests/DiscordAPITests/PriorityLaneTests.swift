@@ -69,26 +69,24 @@ extension IntegrationTests {
                 // The slots free; the bulk request comes back first but yields.
                 #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5001) == .wait(50))
                 #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5002) == .go)
-                // The claim is gone: bulk takes the other free slot.
-                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5051) == .go)
+                // The claim is gone; the bulk takes the other free slot one step (5000 / 2 ms) after i1's.
+                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5051) == .wait(2451))
+                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 7502) == .go)
             }
         }
 
         @Test func bulkKeepsItsShareWhileInteractiveRequestsKeepComing() async throws {
-            // limit 2, share 50%: at most 1 slot per window goes to interactive requests ahead of bulk.
-            try await withLane { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
-                #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0) == .go)
-                #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0) == .go)
-                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 1) == .wait(5000))
-                #expect(try await acquire(limiter, redis, "i2", .interactive, at: t0 + 1) == .wait(5000))
-                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5001) == .wait(50))
+            // limit 4 per 5 s (a step of 1250 ms), share 50%: at most 2 slots per window go to waiting
+            // interactive requests ahead of waiting bulk.
+            try await withLane(limit: 4) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                for id in ["b1", "b2", "b3", "b4"] { #expect(try await acquire(limiter, redis, id, .bulk, at: t0) == .go) }
+                for id in ["i1", "i2", "i3"] { #expect(try await acquire(limiter, redis, id, .interactive, at: t0 + 1) == .wait(5000)) }
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 5001) == .wait(50))
                 #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5001) == .go)
-                // i2 still has a live claim, but the share for this window is used: bulk goes.
-                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 5002) == .go)
-                // The bucket is full again; i2 waits for the next slot like everyone.
-                if case .wait = try await acquire(limiter, redis, "i2", .interactive, at: t0 + 5003) {} else {
-                    Issue.record("i2 should wait: the bucket is full")
-                }
+                #expect(try await acquire(limiter, redis, "i2", .interactive, at: t0 + 5001) == .go)
+                // Paced one step after i2; then i3 still has a live claim, but the share is used: bulk goes.
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 5002) == .wait(1249))
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 6251) == .go)
             }
         }
 
@@ -109,10 +107,12 @@ extension IntegrationTests {
                 for id in ["b1", "b2", "b3"] { #expect(try await acquire(limiter, redis, id, .bulk, at: t0) == .go) }
                 #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 100) == .wait(4901))
                 #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 5001) == .go)
-                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .go)
-                // A slot is free, but the bulk has used its burst: the next one 1666 ms after b4.
-                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 5003) == .wait(1665))
-                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 6668) == .go)
+                // Slots are free, but the bucket was busy: one bulk slot per step (1666 ms) after the last
+                // grant of either class (i1), then after b4.
+                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 5002) == .wait(1665))
+                #expect(try await acquire(limiter, redis, "b4", .bulk, at: t0 + 6667) == .go)
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 6668) == .wait(1665))
+                #expect(try await acquire(limiter, redis, "b5", .bulk, at: t0 + 8340) == .go)
             }
         }
 
@@ -135,11 +135,48 @@ extension IntegrationTests {
         }
 
         @Test func interactiveRequestsWithRoomNeverWaitForBulk() async throws {
-            try await withLane(limit: 3) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+            try await withLane(limit: 4) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
                 #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0) == .go)
                 #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0) == .go)
                 // A bulk request with room and no claim goes at once.
                 #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0) == .go)
+            }
+        }
+
+        @Test func theLastFreeSlotGoesToBulkOnlyWhenTheNextOneFreesWithinAStep() async throws {
+            // limit 3 per 5 s, a step of 1666 ms. With interactive demand, taking the last free slot would
+            // leave the bucket full, nothing freeing, until t0 + 5000: the bulk waits until a step before.
+            try await withLane(limit: 3) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                #expect(try await acquire(limiter, redis, "i0", .interactive, at: t0) == .go)
+                #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0 + 1) == .go)
+                #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0 + 2) == .wait(3332))
+                // The slot is there for a single request that comes meanwhile, at once.
+                #expect(try await acquire(limiter, redis, "i1", .interactive, at: t0 + 100) == .go)
+                // Now the bucket is full: the bulk waits for the first slot to free, like everyone.
+                #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0 + 3334) == .wait(1667))
+            }
+        }
+
+        @Test func withoutInteractiveDemandTheLastSlotIsTakenAtOnce() async throws {
+            try await withLane(limit: 3) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                for id in ["b1", "b2", "b3"] { #expect(try await acquire(limiter, redis, id, .bulk, at: t0 + 1) == .go) }
+            }
+        }
+
+        @Test func anInteractiveRequestInAnotherBucketMakesBulkLeaveRoomHereToo() async throws {
+            // A single task's GET member (another bucket) comes before its PATCH: the PATCH bucket must
+            // already have room then.
+            try await withLane(limit: 3) { (limiter: SharedRateLimiter, redis: RedisClient) async throws in
+                let other = DiscordRoute.getMember(1001, 3003)
+                _ = try await redis.command(["SET", RedisArgument(limiter.keys.routeBucket(other)), "h2"])
+                _ = try await redis.command(["HSET", RedisArgument(limiter.keys.learnedLimits(hash: "h2")), "limit", "5", "window", "1000"])
+                var args = limiter.acquireArguments(other, isBot: true, id: "i0", priority: .interactive, now: t0)
+                args[10] = "0"
+                let reply = try await redis.eval(RedisScript(RateLimitScripts.acquire), args: args.map { RedisArgument($0) })
+                #expect(reply.array?.first?.int == 0)
+                #expect(try await acquire(limiter, redis, "b1", .bulk, at: t0 + 1) == .go)
+                #expect(try await acquire(limiter, redis, "b2", .bulk, at: t0 + 2) == .go)
+                #expect(try await acquire(limiter, redis, "b3", .bulk, at: t0 + 3) == .wait(3332))
             }
         }
     }
