@@ -171,7 +171,7 @@ let package = Package(
         // Benchmark harness (not a test).
         .executableTarget(name: "discord-bench", dependencies: [
             "TestSupport", "RedisClient", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB", "DiscordTasks", "DiscordAPI", "DiscordSandbox", "CeleryProtocol",
-            "PythonCompat", "WorkerRuntime",
+            "PythonCompat", "WorkerRuntime", "Broker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -203,9 +203,9 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordTasksTests", dependencies: [
             "DiscordTasks", "TestSupport", "DiscordAPI", "DiscordSandbox", "HostDatabase", "HostDatabaseSQLite", "CeleryProtocol", "PythonCompat",
-            "WorkerRuntime", "RedisClient",
+            "WorkerRuntime", "RedisClient", "Broker",
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.

@@ -9,6 +9,7 @@
 
 import HostDatabaseSQLite
 import ArgumentParser
+import Broker
 import CeleryProtocol
 import DiscordSandbox
 import Foundation
