@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(name: "MariaDBClientTests", dependencies: [
             "MariaDBClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "CeleryProtocol", "PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordAPITests", dependencies: [
             "DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat", "WorkerMetrics",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
