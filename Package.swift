@@ -88,7 +88,9 @@ let package = Package(
         // Pure Celery/kombu wire protocol: envelopes, bodies, priority keys, chains, retries, once-locks.
         .target(name: "CeleryProtocol", dependencies: ["PythonCompat", "ZlibInflate"], swiftSettings: swiftSettings),
 
-        // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters.
+        // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters; and every other write
+        // Celery-side: publishing (TaskPublisher), results (ResultBackend), locks (RedisLock), celery_once
+        // locks (OnceLocks), bulk progress.
         .target(name: "Broker", dependencies: [
             "CeleryProtocol", "RedisClient",
             .product(name: "Logging", package: "swift-log"),
