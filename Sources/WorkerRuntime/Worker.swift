@@ -82,7 +82,10 @@ public final class Worker: Sendable {
                 ])
                 break
             } catch {
-                if isStopping { return }
+                if isStopping {
+                    await closeConnections()
+                    return
+                }
                 logger.warning("cannot register with the broker; retrying", metadata: [LogKey.error: "\(error)"])
                 try await Task.sleep(for: backoff.next())
             }
@@ -98,6 +101,11 @@ public final class Worker: Sendable {
         await shutdown()
         housekeeping.cancel()
         scheduler.cancel()
+        await closeConnections()
+    }
+
+    /// Closes every connection this worker opened: the broker's, AA's cache, the result backend.
+    private func closeConnections() async {
         await broker.close()
         await cache?.close()
         await results?.close()
