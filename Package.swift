@@ -88,7 +88,9 @@ let package = Package(
         // Pure Celery/kombu wire protocol: envelopes, bodies, priority keys, chains, retries, once-locks.
         .target(name: "CeleryProtocol", dependencies: ["PythonCompat", "ZlibInflate"], swiftSettings: swiftSettings),
 
-        // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters.
+        // Reliable Celery-compatible broker on Redis: leases, delayed set, dead letters; and every other write
+        // Celery-side: publishing (TaskPublisher), results (ResultBackend), locks (RedisLock), celery_once
+        // locks (OnceLocks), bulk progress.
         .target(name: "Broker", dependencies: [
             "CeleryProtocol", "RedisClient",
             .product(name: "Logging", package: "swift-log"),
@@ -171,7 +173,7 @@ let package = Package(
         // Benchmark harness (not a test).
         .executableTarget(name: "discord-bench", dependencies: [
             "TestSupport", "RedisClient", "HostDatabase", "HostDatabaseSQLite", "HostDatabaseMariaDB", "DiscordTasks", "DiscordAPI", "DiscordSandbox", "CeleryProtocol",
-            "PythonCompat", "WorkerRuntime",
+            "PythonCompat", "WorkerRuntime", "Broker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -189,7 +191,7 @@ let package = Package(
         .testTarget(name: "MariaDBClientTests", dependencies: [
             "MariaDBClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "CeleryProtocol", "PythonCompat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordAPITests", dependencies: [
             "DiscordAPI", "CurlHTTP", "DiscordSandbox", "TestSupport", "PythonCompat", "WorkerMetrics",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -203,9 +205,9 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "DiscordTasksTests", dependencies: [
             "DiscordTasks", "TestSupport", "DiscordAPI", "DiscordSandbox", "HostDatabase", "HostDatabaseSQLite", "CeleryProtocol", "PythonCompat",
-            "WorkerRuntime", "RedisClient",
+            "WorkerRuntime", "RedisClient", "Broker",
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.

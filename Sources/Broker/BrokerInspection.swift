@@ -5,12 +5,17 @@ public import RedisClient
 /// Read-only and operator views of the broker state, for `status` and `dead-letters`.
 /// Works without being a registered worker.
 public struct BrokerInspector: Sendable {
-    public let redis: RedisClient
+    let redis: RedisClient
     public let keys: BrokerKeys
 
     public init(redis: RedisClient, keys: BrokerKeys = BrokerKeys()) {
         self.redis = redis
         self.keys = keys
+    }
+
+    /// Every bulk progress entry (running and recently finished), oldest first.
+    public func bulkProgress() async throws -> [BulkProgress] {
+        try await BulkProgressReporter.all(redis: redis, keys: keys)
     }
 
     public struct WorkerState: Sendable, Hashable {

@@ -42,8 +42,12 @@ public final class RedisBroker: Sendable {
         }
     }
 
-    /// The connection for short broker commands (shared by status and publishing).
-    public var connection: RedisClient { redis }
+    /// Read-only views of the broker state (`status`, the idle check of `--exit-when-idle`), on this
+    /// broker's connection for short commands.
+    public var inspector: BrokerInspector { BrokerInspector(redis: redis, keys: keys) }
+
+    /// Writes the progress of bulk tasks (for `status`), on this broker's connection for short commands.
+    public var progressReporter: BulkProgressReporter { BulkProgressReporter(redis: redis, keys: keys) }
 
     private var leaseMilliseconds: Int { Int(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000) }
 
@@ -273,19 +277,6 @@ public final class RedisBroker: Sendable {
     public func ack(_ deliveries: [Delivery]) async throws(RedisError) {
         guard !deliveries.isEmpty else { return }
         try await redis.command(["HDEL", RedisArgument(keys.inflight(workerID))] + deliveries.map { RedisArgument($0.tag) })
-    }
-
-    /// Publishes bytes onto a list (LPUSH), e.g. `enqueue`.
-    public func publish(_ bytes: [UInt8], to key: String) async throws(RedisError) {
-        try await redis.command(["LPUSH", RedisArgument(key), RedisArgument(bytes: bytes)])
-    }
-
-    /// Stores bytes in the delayed set directly (used by `enqueue --countdown` style producers).
-    public func schedule(_ bytes: [UInt8], to key: String, at due: Date, id: String = UUID().uuidString.lowercased()) async throws(RedisError) {
-        _ = try await redis.pipeline([
-            ["HSET", RedisArgument(keys.delayedData), RedisArgument(id), RedisArgument(bytes: Array(key.utf8) + [0] + bytes)],
-            ["ZADD", RedisArgument(keys.delayed), RedisArgument(Self.milliseconds(due)), RedisArgument(id)],
-        ])
     }
 
     /// Moves due delayed messages onto their lists. Returns how many, and when the next one is due.

@@ -22,6 +22,11 @@ public enum ResultMeta {
     /// `celery-task-meta-<id>`, the key and the pub/sub channel.
     public static func key(taskID: String) -> String { "celery-task-meta-" + taskID }
 
+    /// The `status` of stored meta JSON (e.g. `SUCCESS`); nil when the bytes are not meta.
+    public static func status(of stored: [UInt8]) -> String? {
+        (try? JSONValue.parse(stored))?["status"]?.stringValue
+    }
+
     /// An exception as Celery's JSON backend stores it: `{"exc_type", "exc_message": [args…], "exc_module"}`.
     public static func exception(type: String, message: [JSONValue], module: String) -> JSONValue {
         ["exc_type": .string(type), "exc_message": .array(message), "exc_module": .string(module)]

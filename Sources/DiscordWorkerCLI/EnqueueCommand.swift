@@ -4,7 +4,6 @@ import CeleryProtocol
 import DiscordTasks
 import Foundation
 import PythonCompat
-import RedisClient
 
 struct EnqueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +25,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     var expires: Double?
     @Option(help: "0 (first) to 9 (last); default 5, AA's task_default_priority.")
     var priority: Int = 5
-    @Option(help: "Queue (default: the task's route, discord.* → services, else the first of DISCORD_WORKER_QUEUES).")
+    @Option(help: "Queue (default: the first of DISCORD_WORKER_QUEUES, services when unset; AA routes discord.* there).")
     var queue: String?
 
     func validate() throws {
@@ -61,18 +60,17 @@ struct EnqueueCommand: AsyncParsableCommand {
             guard let parsed = ISODate.parse(eta) else { throw ValidationError("--eta '\(eta)' is not an ISO-8601 time") }
             etaDate = parsed
         }
-        let targetQueue = queue ?? (task.hasPrefix("discord.") ? "services" : config.queues[0])
-        let message = TaskMessage.newTask(
-            name: task, args: argList, kwargs: kwargObject, queue: targetQueue, priority: priority, eta: etaDate,
-            expires: expires.map { now.addingTimeInterval($0) }, origin: "discord-worker-enqueue@\(ProcessInfo.processInfo.hostName)",
-            now: now)
-        let redis = RedisClient(url: config.brokerURL, name: "enqueue")
+        let publisher = TaskPublisher(url: config.brokerURL, routes: config.taskRoutes,
+                                      origin: "discord-worker-enqueue@\(ProcessInfo.processInfo.hostName)", name: "enqueue")
+        let message: OutgoingMessage
         do {
-            try await redis.command(["LPUSH", RedisArgument(message.listKey), RedisArgument(bytes: message.bytes)])
+            message = try await publisher.send(task, args: argList, kwargs: kwargObject, queue: queue, priority: priority, eta: etaDate,
+                                               expires: expires.map { now.addingTimeInterval($0) }, now: now)
         } catch {
+            await publisher.close()
             throw CommandFailure(message: "cannot publish to the broker: \(error)")
         }
-        await redis.close()
+        await publisher.close()
         print(message.id)
     }
 }

@@ -41,6 +41,7 @@ struct RunCommand: AsyncParsableCommand {
         options.cacheURL = config.cacheURL
         options.resultBackendURL = config.resultBackendURL
         options.foreignTasks = config.foreignTasks
+        options.routes = config.continuationRoutes
         if case .forward(let target) = options.foreignTasks, config.queues.contains(target) {
             throw ConfigurationError(variable: "DISCORD_WORKER_FOREIGN_TASKS",
                                      problem: "forwards to '\(target)', a queue this worker consumes (tasks would go round in circles)")

@@ -92,7 +92,7 @@ struct StatusReport {
         report.waitingForLock = try await inspector.waitingForLocksCount()
         report.deadLetters = try await inspector.deadLetterCount()
         report.workers = try await inspector.workers()
-        report.bulk = try await BulkProgressReporter.all(redis: inspector.redis, keys: inspector.keys)
+        report.bulk = try await inspector.bulkProgress()
         return report
     }
 

@@ -78,7 +78,7 @@ public final class MetricsExporter: Sendable {
             let delayed = try await inspector.delayedCount()
             let deadLetters = try await inspector.deadLetterCount()
             let inFlight = try await inspector.workers().reduce(0) { $0 + $1.inFlight }
-            let bulk = try await BulkProgressReporter.all(redis: inspector.redis, keys: inspector.keys)
+            let bulk = try await inspector.bulkProgress()
             for (n, length) in lengths.enumerated() { gauge(MetricName.queueDepth, labels[n]).record(length) }
             gauge(MetricName.delayed).record(delayed)
             gauge(MetricName.deadLetters).record(deadLetters)

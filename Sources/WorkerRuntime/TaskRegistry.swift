@@ -1,3 +1,4 @@
+public import Broker
 public import CeleryProtocol
 import Foundation
 public import Logging

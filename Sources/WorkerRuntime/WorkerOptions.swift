@@ -1,3 +1,4 @@
+public import CeleryProtocol
 import Foundation
 public import RedisClient
 
@@ -24,8 +25,9 @@ public struct WorkerOptions: Sendable {
     public var nodeName: String
     /// Priority of published continuations without one (AA's `task_default_priority`).
     public var defaultPriority: Int = 5
-    /// AA's `task_routes`: `discord.*` → `services`.
-    public var routes: [(prefix: String, queue: String)] = [("discord.", "services")]
+    /// Where published callbacks and chain steps without a queue of their own go: AA's `task_routes` with the
+    /// `discord.*` queue from the configuration (`TaskRoutes.allianceAuth`; `services` by default).
+    public var routes: TaskRoutes = .allianceAuth()
     /// `CACHE_URL`: where AA's celery_once locks live (db 1).
     public var cacheURL: RedisURL?
     /// `CELERY_RESULT_BACKEND`, when results are stored.
@@ -55,7 +57,7 @@ public struct WorkerOptions: Sendable {
     }
 
     public func route(_ task: String) -> String? {
-        routes.first { task.hasPrefix($0.prefix) }?.queue
+        routes.route(task)
     }
 }
 

@@ -9,6 +9,7 @@
 
 import HostDatabaseSQLite
 import ArgumentParser
+import Broker
 import CeleryProtocol
 import DiscordSandbox
 import Foundation
@@ -176,6 +177,8 @@ struct LatencyBenchmark: AsyncParsableCommand {
         let usage = ProcessUsage.track(worker)
 
         let singles = Recorder()
+        // AA's web process: `update_groups.apply_async(priority=3)`, routed as AA routes discord.* (services).
+        let aa = TaskPublisher(sharing: broker, routes: .allianceAuth(), origin: "gen1@aa-web")
         var bulkEnd: ContinuousClock.Instant?
         var next = 0
         var nextEnqueue = started + .seconds(interval)
@@ -195,12 +198,11 @@ struct LatencyBenchmark: AsyncParsableCommand {
                         next += 1
                         guard let roles = await Self.memberRoles(sandbox: sandbox, uid: member.uid),
                               roles != desiredRoles[member.uid] else { continue }
-                        let message = TaskMessage.newTask(
-                            name: "discord.update_groups",
-                            kwargs: ["user_pk": .int(member.userPK), "state_name": stateNames[member.userPK].map(JSONValue.string) ?? .null],
-                            queue: "services", priority: 3, origin: "gen1@aa-web")
                         let enqueued = ContinuousClock.now
-                        _ = try? await broker.command(["LPUSH", RedisArgument(message.listKey), RedisArgument(bytes: message.bytes)])
+                        _ = try? await aa.send(
+                            "discord.update_groups",
+                            kwargs: ["user_pk": .int(member.userPK), "state_name": stateNames[member.userPK].map(JSONValue.string) ?? .null],
+                            priority: 3)
                         let index = singles.list.withLock {
                             $0.append(Single(pk: member.userPK, uid: member.uid, enqueued: enqueued))
                             return $0.count - 1

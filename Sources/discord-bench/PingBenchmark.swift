@@ -204,6 +204,8 @@ struct PingBenchmark: AsyncParsableCommand {
     }
 
     // (Separate non-inlined steps: Swift 6.3.1's optimizer crashed splitting one coroutine that did all of it.)
+    /// Raw pipelined LPUSH of ready-made envelope bytes, 1,000 per round trip, on purpose not through
+    /// `TaskPublisher`: the producer must cost next to nothing so the drain rate measures the consumers.
     @inline(never)
     private static func push(_ messages: [[UInt8]], client: RedisClient) async throws {
         var index = 0

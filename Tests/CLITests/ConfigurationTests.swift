@@ -1,4 +1,5 @@
 @testable import DiscordWorkerCLI
+import CeleryProtocol
 import Foundation
 import RedisClient
 import Testing
@@ -64,6 +65,16 @@ struct ConfigurationTests {
         #expect(c.botToken?.description == "<redacted>")
         #expect(c.apiBaseURL == "http://127.0.0.1:8976/api/v10/")
         #expect(c.resultBackendURL?.database == 0)
+    }
+
+    @Test func routesComeFromTheConfiguredQueues() throws {
+        let unset = try Configuration(environment: [:])
+        #expect(unset.taskRoutes.queue(for: "discord.update_groups") == "services" && unset.taskRoutes.queue(for: "celery.ping") == "services")
+        #expect(unset.continuationRoutes.queue(for: "discord.update_groups") == "services")
+        #expect(unset.continuationRoutes.queue(for: "tests.add") == "celery", "Celery's default queue for other names")
+        let set = try Configuration(environment: ["DISCORD_WORKER_QUEUES": "discord, services"])
+        #expect(set.taskRoutes.queue(for: "discord.update_groups") == "discord" && set.taskRoutes.queue(for: "celery.ping") == "discord")
+        #expect(set.continuationRoutes.route("discord.delete_user") == "discord" && set.continuationRoutes.route("tests.add") == nil)
     }
 
     @Test func envFileFillsWhatTheEnvironmentLacks() throws {

@@ -69,3 +69,30 @@ import PythonCompat
         #expect(ran == ["0", "None", "1", "3", "5", "6", "7", "9"])
     }
 }
+
+/// `TaskRoutes`: Celery's `task_routes` globs and default queue.
+@Suite struct TaskRoutesTests {
+    @Test func aaRoutesFollowTheConfiguredQueue() {
+        let routes = TaskRoutes.allianceAuth(queue: "discord")
+        #expect(routes.route("discord.update_groups") == "discord")
+        #expect(routes.route("discord_worker.test.sleep") == nil, "discord_worker.* is not discord.*")
+        #expect(routes.route("celery.ping") == nil)
+        #expect(routes.queue(for: "celery.ping") == "celery", "Celery's task_default_queue")
+        #expect(TaskRoutes.allianceAuth().queue(for: "discord.update_all_groups") == "services", "AA's default")
+        #expect(TaskRoutes.allianceAuth(queue: "q1", defaultQueue: "q1").queue(for: "tests.add") == "q1")
+    }
+
+    @Test func globsMatchTheWholeNameAsFnmatchDoes() {
+        #expect(TaskRoutes.matches("discord.update_groups", pattern: "discord.*"))
+        #expect(TaskRoutes.matches("discord.", pattern: "discord.*"))
+        #expect(!TaskRoutes.matches("discord", pattern: "discord.*"))
+        #expect(!TaskRoutes.matches("xdiscord.a", pattern: "discord.*"))
+        #expect(TaskRoutes.matches("a.b.c", pattern: "a.*.c"))
+        #expect(TaskRoutes.matches("a.bb.c", pattern: "a.??.c"))
+        #expect(!TaskRoutes.matches("a.b.cd", pattern: "a.*.c"))
+        #expect(TaskRoutes.matches("a.b.c.c", pattern: "a.*.c"), "the star backtracks")
+        #expect(TaskRoutes.matches("anything", pattern: "*"))
+        let first = TaskRoutes([.init(pattern: "discord.update_*", queue: "fast"), .init(pattern: "discord.*", queue: "services")])
+        #expect(first.route("discord.update_groups") == "fast" && first.route("discord.delete_user") == "services", "first match wins")
+    }
+}

@@ -1,4 +1,5 @@
 import CeleryProtocol
+import Broker
 import DiscordAPI
 import DiscordSandbox
 @testable import DiscordTasks

@@ -37,6 +37,30 @@ struct CommandLineTests {
         }
     }
 
+    /// Routing comes from the configuration: without `--queue`, `enqueue` publishes to the first of
+    /// DISCORD_WORKER_QUEUES (`discord.*` as AA's task_routes would, and any other name), and a worker of
+    /// that configuration runs it; `--queue` wins.
+    @Test func enqueuePublishesToTheConfiguredQueue() async throws {
+        try await Harness.with(["DISCORD_WORKER_QUEUES": "discord,services", "DISCORD_WORKER_ENABLE_TEST_TASKS": "1"]) { h in
+            let routed = try await h.binary.enqueue("discord.update_groups", ["--args", "[1]", "--priority", "3"])
+            let stored = try await h.list("discord\u{06}\u{16}3")
+            #expect(stored.count == 1)
+            let envelope = try JSONValue.parse(try #require(stored.first))
+            #expect(envelope["headers"]?["id"]?.stringValue == routed)
+            #expect(envelope["properties"]?["delivery_info"]?["routing_key"] == "discord")
+            #expect(try await h.list("services\u{06}\u{16}3").isEmpty)
+            _ = try await h.binary.enqueue("discord.update_groups", ["--args", "[2]", "--queue", "other"])
+            #expect(try await h.list("other\u{06}\u{16}5").count == 1)
+            try await h.client.command(["DEL", "discord\u{06}\u{16}3", "other\u{06}\u{16}5"])
+
+            _ = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["tests:routed", "ran"]"#])
+            #expect(try await h.list("discord\u{06}\u{16}5").count == 1)
+            let worker = try h.startWorker(["run", "--exit-when-idle"], name: "worker")
+            #expect(try await h.exitCode(of: worker) == 0, "log:\n\(worker.log.suffix(3000))")
+            #expect(try await h.list("tests:routed") == ["ran"])
+        }
+    }
+
     @Test func badArgumentsExitTwoWithOneLine() async throws {
         try await Harness.with { h in
             for args in [["--args", "{not json"], ["--kwargs", "[1]"], ["--args", "[1, 2, 3]"], ["--priority", "12"]] {

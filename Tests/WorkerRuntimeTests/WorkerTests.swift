@@ -74,7 +74,7 @@ struct WorkerTests {
     @Test func aBulkChainIsContinuedAsAPythonWorkerWould() async throws {
         var h = try await WorkerHarness.start(queues: ["discord"])
         h.options.queues = ["discord"]
-        h.options.routes = [("discord.", "discord")]  // the captures' AA routed discord.* to a queue named discord
+        h.options.routes = .allianceAuth(queue: "discord")  // the captures' AA routed discord.* to a queue named discord
         let log = CallLog()
         registerRecording(h.registry, log)
         try await h.push(try fixture("bulk_chain_internal.json"), to: "discord\u{06}\u{16}6")

@@ -1,3 +1,4 @@
+import Broker
 import DiscordAPI
 import Foundation
 import HostDatabase

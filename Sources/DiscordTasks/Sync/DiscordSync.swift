@@ -10,15 +10,18 @@ import Synchronization
 import WorkerRuntime
 
 /// The shared service behind every `discord.*` handler: the Discord client, AA's database, AA's
-/// cache Redis (roles/guild-name caches, celery_once locks, notification counts) and the broker
-/// Redis (messages this worker enqueues itself, and every lock: `RedisLocks`, bound to the worker's lease).
+/// cache Redis (roles/guild-name caches, celery_once locks through `OnceLocks`, notification counts) and
+/// the broker (messages this worker enqueues itself through `TaskPublisher`, and every lock: `RedisLocks`,
+/// bound to the worker's lease).
 public final class DiscordSync: Sendable {
     public let client: DiscordClient
     public let database: any HostDatabase
     /// AA's Django cache (db 1 in AA's template).
     public let cache: RedisClient
-    /// The Celery broker (db 0).
-    public let broker: RedisClient
+    /// Publishes the tasks the handlers enqueue themselves, to the queue `options.queue` names for `discord.*`.
+    public let publisher: TaskPublisher
+    /// AA's celery_once locks, in `cache`.
+    let onceLocks: OnceLocks
     public let options: DiscordSyncOptions
     /// Per-user and role-creation locks in the broker Redis, held in the worker's name.
     public let locks: RedisLocks
@@ -36,6 +39,8 @@ public final class DiscordSync: Sendable {
     /// Bot identity, owner and the bot's roles are re-read after this long.
     static let botStateLifetime: Duration = .seconds(300)
 
+    /// - Parameter broker: the Celery broker (db 0), owned and closed by the caller: tasks are published
+    ///   and (without `locks`) locks are held on it.
     public init(client: DiscordClient, database: any HostDatabase, cache: RedisClient, broker: RedisClient,
                 options: DiscordSyncOptions, locks: RedisLocks? = nil, logger: Logger = Logger(label: "discord-worker.tasks")) {
         // Without a worker (tests, tools) the locks are held in a name nobody renews: they expire after 30 s.
@@ -44,7 +49,9 @@ public final class DiscordSync: Sendable {
         self.client = client
         self.database = database
         self.cache = cache
-        self.broker = broker
+        self.onceLocks = OnceLocks(cache: cache)
+        self.publisher = TaskPublisher(sharing: broker, routes: .allianceAuth(queue: options.queue, defaultQueue: options.queue),
+                                       origin: options.origin)
         self.options = options
         self.logger = logger
     }
@@ -182,13 +189,10 @@ public final class DiscordSync: Sendable {
 
     // MARK: - Enqueueing (AA's own calls)
 
-    /// Publishes a task as Celery's `apply_async` does (LPUSH to the priority list).
+    /// Publishes a task as Celery's `apply_async` does (`TaskPublisher.send`).
     @discardableResult
     func enqueue(_ task: String, args: [JSONValue], kwargs: JSONObject = [:], priority: Int = 5) async throws -> String {
-        let message = TaskMessage.newTask(name: task, args: args, kwargs: kwargs, queue: options.queue,
-                                          priority: priority, origin: options.origin)
-        _ = try await broker.command(["LPUSH", RedisArgument(message.listKey), RedisArgument(bytes: message.bytes)])
-        return message.id
+        try await publisher.send(task, args: args, kwargs: kwargs, priority: priority).id
     }
 
     /// AA's "not a member any more" path: `delete_user.delay(user_pk, notify_user=True)` with its
@@ -196,11 +200,7 @@ public final class DiscordSync: Sendable {
     func enqueueDeleteUser(_ pk: Int64, logger: Logger) async throws {
         let args: [JSONValue] = [.int(pk)]
         let kwargs: JSONObject = ["notify_user": true]
-        let lockKey = OnceLock.key(task: "discord.delete_user", parameters: ["user_pk", "notify_user"], args: args, kwargs: kwargs)
-        let reply = try await cache.command([
-            "SET", RedisArgument(lockKey), RedisArgument(bytes: OnceLock.value), "NX", "PX", RedisArgument(OnceLock.timeoutMilliseconds),
-        ])
-        guard reply == .status("OK") else {
+        guard try await onceLocks.take(task: "discord.delete_user", parameters: ["user_pk", "notify_user"], args: args, kwargs: kwargs) else {
             logger.info("user is no member of the guild; discord.delete_user is already queued")
             return
         }

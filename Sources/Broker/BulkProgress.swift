@@ -1,6 +1,5 @@
 public import Foundation
 public import RedisClient
-public import Broker
 
 /// Progress of one bulk task, kept in Redis (`status` reads it from any process).
 ///

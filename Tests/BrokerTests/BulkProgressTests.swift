@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WorkerRuntime
+@testable import Broker
 
 @Suite struct BulkProgressTests {
     let start = Date(timeIntervalSince1970: 1_700_000_000)
