@@ -275,6 +275,9 @@ public final class CeleryControlService: TaskObserver, Sendable {
             logger.info("celery task events disabled by remote control")
         case .heartbeat:
             sendEvent("worker-heartbeat", workerFields())
+        case .revoke(let ids):
+            state.withLock { $0.worker }?.revoked.revoke(ids)
+            logger.info("Tasks flagged as revoked", metadata: ["task_ids": "\(ids.joined(separator: ", "))"])
         }
         if ControlPanel.refused[request.method] != nil {
             logger.warning("celery remote control: command not supported", metadata: ["method": "\(request.method)"])
@@ -317,6 +320,6 @@ public final class CeleryControlService: TaskObserver, Sendable {
             scheduled: ordered.filter { ($0.eta ?? .distantPast) > now },
             totals: totals, brokerHost: host, brokerPort: port, brokerDatabase: options.brokerURL.database,
             eventsEnabled: taskEvents, softwareVersion: options.softwareVersion, rusage: ProcessFacts.rusage(),
-            platform: ProcessFacts.platform())
+            platform: ProcessFacts.platform(), revoked: worker?.revoked.ids(now: now) ?? [])
     }
 }

@@ -11,6 +11,8 @@ public enum ControlEffect: Sendable, Equatable {
     case disableEvents
     /// `heartbeat`: send a `worker-heartbeat` event now.
     case heartbeat
+    /// `revoke`: these task ids are not run when they arrive.
+    case revoke([String])
 }
 
 /// Celery's remote-control commands (celery/worker/control.py) answered from a ``WorkerSnapshot``: pure.
@@ -18,7 +20,7 @@ public enum ControlPanel {
     /// Commands answered with their Celery reply.
     public static let supported: [String] = [
         "ping", "active", "reserved", "scheduled", "registered", "stats", "active_queues", "report", "clock",
-        "query_task", "revoked", "hello", "enable_events", "disable_events", "heartbeat", "shutdown",
+        "query_task", "revoke", "revoked", "hello", "enable_events", "disable_events", "heartbeat", "shutdown",
     ]
     /// Aliases Celery registers for the same handlers.
     static let aliases: [String: String] = [
@@ -27,7 +29,6 @@ public enum ControlPanel {
     ]
     /// Celery commands that change state the way this worker cannot; answered with `{"error": …}`.
     public static let refused: [String: String] = [
-        "revoke": "revoke is not supported by discord-worker (tasks run to completion; expired tasks are never run)",
         "revoke_by_stamped_headers": "revoke_by_stamped_headers is not supported by discord-worker",
         "terminate": "terminate is not supported by discord-worker (tasks are not processes)",
         "rate_limit": "rate_limit is not supported by discord-worker (Discord's own rate limits apply)",
@@ -76,8 +77,10 @@ public enum ControlPanel {
             return (["clock": .int(snapshot.clock)], .none)
         case "query_task":
             return (queryTask(arguments["ids"], snapshot: snapshot), .none)
+        case "revoke":
+            return revoke(arguments, snapshot: snapshot)
         case "revoked":
-            return ([], .none)
+            return (.array(snapshot.revoked.map(JSONValue.string)), .none)
         case "hello":
             if arguments["from_node"]?.stringValue == snapshot.nodeName { return (.null, .none) }
             return (["revoked": [], "clock": .int(snapshot.clock)], .none)
@@ -98,6 +101,28 @@ public enum ControlPanel {
     }
 
     static func ok(_ text: String) -> JSONValue { ["ok": .string(text)] }
+
+    /// Celery's `revoke(task_id, terminate=False, signal=None)`: flags the ids (one or a list) as revoked.
+    /// A running task is never terminated here (tasks are not processes; each one finishes), which the
+    /// reply says when `terminate` was asked for one.
+    static func revoke(_ arguments: JSONObject, snapshot: WorkerSnapshot) -> (reply: JSONValue?, effect: ControlEffect) {
+        var ids: [String] = []
+        switch arguments["task_id"] {
+        case .string(let id): ids = [id]
+        case .array(let values): ids = values.compactMap(\.stringValue)
+        default: break
+        }
+        var seen = Set<String>()
+        ids = ids.filter { seen.insert($0).inserted }
+        let text = ids.isEmpty ? "set()" : "{" + ids.sorted().map(pythonStringRepr).joined(separator: ", ") + "}"
+        guard arguments["terminate"]?.boolValue == true else {
+            return (ok("tasks \(text) flagged as revoked"), .revoke(ids))
+        }
+        let running = ids.filter { id in snapshot.active.contains { $0.task.id == id } }
+        if running.isEmpty { return (ok("terminate: tasks unknown"), .revoke(ids)) }
+        return (ok("tasks \(text) flagged as revoked; not terminated (discord-worker lets a running task finish): "
+                   + running.sorted().joined(separator: ", ")), .revoke(ids))
+    }
 
     /// Celery's `Request.info(safe=)`.
     static func info(_ task: ObservedTask, started: Date?, safe: Bool, snapshot: WorkerSnapshot) -> JSONValue {

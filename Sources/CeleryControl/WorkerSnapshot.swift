@@ -29,12 +29,14 @@ public struct WorkerSnapshot: Sendable {
     public var rusage: JSONObject
     /// The platform line of `report` (``ProcessFacts/platform()``).
     public var platform: String
+    /// Task ids revoked by remote control and still remembered (`inspect revoked`).
+    public var revoked: [String]
 
     public init(nodeName: String, pid: Int32, clock: Int64, startedAt: Date, now: Date, concurrency: Int, queues: [String],
                 registered: [String], active: [(task: ObservedTask, started: Date)], reserved: [ObservedTask],
                 scheduled: [ObservedTask], totals: [String: Int], brokerHost: String, brokerPort: Int?,
                 brokerDatabase: Int, eventsEnabled: Bool, softwareVersion: String, rusage: JSONObject = [:],
-                platform: String = "") {
+                platform: String = "", revoked: [String] = []) {
         self.nodeName = nodeName
         self.pid = pid
         self.clock = clock
@@ -54,5 +56,6 @@ public struct WorkerSnapshot: Sendable {
         self.softwareVersion = softwareVersion
         self.rusage = rusage
         self.platform = platform
+        self.revoked = revoked
     }
 }

@@ -17,6 +17,7 @@ final class MessageProcessor: Sendable {
     private let acks: AckBatcher
     private let onceLocks: OnceLocks?
     private let results: ResultBackend?
+    private let revoked: RevokedTasks
     private let observers: [any TaskObserver]
     private let logger: Logger
     private let state = Mutex(State())
@@ -29,13 +30,14 @@ final class MessageProcessor: Sendable {
     }
 
     init(options: WorkerOptions, registry: TaskRegistry, broker: RedisBroker, acks: AckBatcher, onceLocks: OnceLocks?,
-         results: ResultBackend?, observers: [any TaskObserver], logger: Logger) {
+         results: ResultBackend?, revoked: RevokedTasks, observers: [any TaskObserver], logger: Logger) {
         self.options = options
         self.registry = registry
         self.broker = broker
         self.acks = acks
         self.onceLocks = onceLocks
         self.results = results
+        self.revoked = revoked
         self.observers = observers
         self.logger = logger
     }
@@ -67,6 +69,15 @@ final class MessageProcessor: Sendable {
         log[metadataKey: LogKey.taskID] = "\(message.id)"
         log[metadataKey: LogKey.task] = "\(message.task)"
 
+        if revoked.contains(message.id, now: now) {
+            // Celery acks a revoked task without running it and stores REVOKED; here it is also dead-lettered,
+            // so an operator who revoked by mistake can still replay it (`dead-letters`).
+            log.info("task revoked; not run", metadata: [LogKey.outcome: "revoked"])
+            await deadLetter(delivery, message, reason: "revoked", logger: log)
+            await storeResult(message, ResultMeta.revoked(taskID: message.id, reason: "revoked", dateDone: now))
+            for observer in observers { observer.taskRevoked(observed, reason: "revoked", expired: false) }
+            return
+        }
         if message.isExpired(now: now) {
             log.info("task expired; not run", metadata: [LogKey.outcome: "expired"])
             await deadLetter(delivery, message, reason: "expired", logger: log)

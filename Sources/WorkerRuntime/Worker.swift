@@ -15,6 +15,8 @@ public final class Worker: Sendable {
     public let options: WorkerOptions
     public let registry: TaskRegistry
     public let broker: RedisBroker
+    /// Task ids revoked by remote control: not run when they arrive.
+    public let revoked = RevokedTasks()
     private let processor: MessageProcessor
     /// AA's cache (`CACHE_URL`), for the celery_once locks.
     private let cache: RedisClient?
@@ -44,7 +46,7 @@ public final class Worker: Sendable {
         self.acks = AckBatcher(broker: broker)
         self.processor = MessageProcessor(
             options: options, registry: registry, broker: broker, acks: acks, onceLocks: cache.map(OnceLocks.init(cache:)),
-            results: results, observers: observers, logger: logger)
+            results: results, revoked: revoked, observers: observers, logger: logger)
         (slotFreed, slotFreedContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -122,12 +122,46 @@ struct ControlPanelTests {
         let shutdown = ControlPanel.handle(PidboxRequest(method: "shutdown"), snapshot: snapshot)
         #expect(shutdown.reply == nil)
         #expect(shutdown.effect == .shutdown)
-        for method in ["revoke", "rate_limit", "pool_restart", "add_consumer", "autoscale"] {
+        for method in ["revoke_by_stamped_headers", "rate_limit", "pool_restart", "add_consumer", "autoscale"] {
             let refused = ControlPanel.handle(PidboxRequest(method: method), snapshot: snapshot)
             #expect(refused.reply?["error"]?.stringValue?.contains("not supported by discord-worker") == true, "\(method)")
             #expect(refused.effect == .none)
         }
         #expect(ControlPanel.handle(PidboxRequest(method: "no_such"), snapshot: snapshot).reply == ["error": "KeyError('no_such')"])
+    }
+
+    @Test func revokeFlagsTheIdsAndRepliesAsCelery() {
+        let snapshot = Self.snapshot()
+        let one = ControlPanel.handle(PidboxRequest(method: "revoke", arguments: ["task_id": "abc", "terminate": false]), snapshot: snapshot)
+        #expect(one.reply == ["ok": "tasks {'abc'} flagged as revoked"])
+        #expect(one.effect == .revoke(["abc"]))
+        let many = ControlPanel.handle(PidboxRequest(method: "revoke", arguments: ["task_id": ["b", "a", "b"]]), snapshot: snapshot)
+        #expect(many.reply == ["ok": "tasks {'a', 'b'} flagged as revoked"])
+        #expect(many.effect == .revoke(["b", "a"]))
+        // terminate: Celery's reply when no listed task runs here; a running one is flagged, never killed.
+        let unknown = ControlPanel.handle(PidboxRequest(method: "revoke", arguments: ["task_id": "abc", "terminate": true]), snapshot: snapshot)
+        #expect(unknown.reply == ["ok": "terminate: tasks unknown"])
+        let running = ControlPanel.handle(
+            PidboxRequest(method: "revoke", arguments: ["task_id": .string(Self.task.id), "terminate": true]),
+            snapshot: Self.snapshot(active: [(Self.task, Date(timeIntervalSince1970: 1_700_000_050))]))
+        #expect(running.reply?["ok"]?.stringValue?.contains("not terminated") == true)
+        #expect(running.effect == .revoke([Self.task.id]))
+        var withRevoked = snapshot
+        withRevoked.revoked = ["a", "b"]
+        #expect(ControlPanel.handle(PidboxRequest(method: "revoked"), snapshot: withRevoked).reply == ["a", "b"])
+        #expect(ControlPanel.handle(PidboxRequest(method: "dump_revoked"), snapshot: snapshot).reply == [])
+    }
+
+    @Test func revokedIDsAreForgottenAfterTheirExpiryOrBeyondTheLimit() {
+        let revoked = RevokedTasks(maxCount: 2, expiry: 60)
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        revoked.revoke(["a"], now: t0)
+        revoked.revoke(["b"], now: t0.addingTimeInterval(1))
+        #expect(revoked.contains("a", now: t0.addingTimeInterval(2)))
+        revoked.revoke(["c"], now: t0.addingTimeInterval(2))
+        #expect(revoked.ids(now: t0.addingTimeInterval(3)) == ["b", "c"])
+        #expect(!revoked.contains("b", now: t0.addingTimeInterval(61)))
+        #expect(revoked.contains("c", now: t0.addingTimeInterval(61)))
     }
 
     @Test func eventsCarryCeleryFields() {

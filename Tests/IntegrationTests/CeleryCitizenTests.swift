@@ -170,6 +170,35 @@ struct CeleryCitizenTests {
         }
     }
 
+    @Test func celeryControlRevokeKeepsADelayedTaskFromRunning() async throws {
+        try await Harness.with(Harness.testTasks.merging(["DISCORD_WORKER_NODE_NAME": Self.node]) { $1 }) { h in
+            let worker = try h.startWorker(["run"], name: "worker")
+            try await worker.waitForLog("celery remote control listening")
+            // Due in 20 s: revoked while it waits in the delayed set (as an operator revokes a queued retry).
+            let revokedID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:revoke", "revoked"]"#, "--countdown", "20"])
+            try await waitUntil(timeout: .seconds(20), "the countdown task delayed") { try await h.binary.status().delayed == 1 }
+
+            let revoke = try await celeryCLI(h, ["control", "revoke", revokedID, "-d", Self.node], name: "revoke")
+            #expect(revoke.output.contains("tasks {'\(revokedID)'} flagged as revoked"), "\(revoke.output)")
+            let listed = try await celeryCLI(h, ["inspect", "revoked", "-d", Self.node], name: "inspect-revoked")
+            #expect(listed.output.contains(revokedID), "\(listed.output)")
+
+            // When it comes due it is not run: dead-lettered as revoked (an operator can still replay it).
+            try await waitUntil(timeout: .seconds(60), "the revoked task dead-lettered") { try await h.binary.status().deadLetters == 1 }
+            let letters = try await h.binary.deadLetters()
+            #expect(letters.map(\.id) == [revokedID])
+            #expect(letters.first?.reason == "revoked")
+            // The worker goes on with everything else.
+            let otherID = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:revoke", "other"]"#])
+            try await h.awaitList("citizen:revoke", "the next task ran") { $0.contains("other") }
+            #expect(try await !h.list("citizen:revoke").contains("revoked"))
+            #expect(worker.log.contains("task revoked; not run"))
+            _ = otherID
+            worker.child.signal(SIGTERM)
+            #expect(try await h.exitCode(of: worker) == 0)
+        }
+    }
+
     @Test func statusListsPythonAndSwiftWorkersSideBySide() async throws {
         try await Harness.with(["DISCORD_WORKER_NODE_NAME": Self.node]) { h in
             _ = try await h.startPythonWorker(queues: "pyq")
