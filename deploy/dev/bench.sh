@@ -3,7 +3,8 @@
 # build, then `discord-bench` runs against a private redis-server and the Discord-like sandbox:
 #   ping (queue overhead with 1, 2 and 4 processes of each worker, idle private memory),
 #   full sync (discord.update_all) of 1,000 and 10,000 users at 0%, 1% and 10% drift, and of
-#   100,000 users at 0% and 1% (with an AA-like writer on the database measuring its lock waits),
+#   100,000 users at 0% and 1% on SQLite (with an AA-like writer on the database measuring its lock
+#   waits) and on MariaDB,
 #   scale-out (4 workers × 1,000 single-user tasks),
 #   the 10,000-user sync at 0% and 1% again with the AA database on MariaDB,
 #   latency (single-user update_groups every 2 s during a 10,000-user sync at 10%).
@@ -50,6 +51,7 @@ done
 for drift in 0 0.01; do
   if [ "$quick" -eq 1 ] && [ "$drift" = 0.01 ]; then continue; fi
   run sync --users 100000 --drift "$drift" --writer-probe
+  run sync --users 100000 --drift "$drift" --database mariadb
 done
 if [ "$quick" -eq 1 ]; then run scaleout --workers 4 --tasks 200; else run scaleout --workers 4 --tasks 1000; fi
 if [ "$quick" -eq 0 ]; then run latency --users 10000 --drift 0.1 --interval 2; fi
