@@ -1,3 +1,5 @@
+import SerialExecutors
+
 /// One Redis connection with its own serial executor (a dedicated dispatch queue), so blocking
 /// replies never hold a thread of Swift's cooperative pool. Connects lazily; after a connection
 /// failure the next call reconnects. Commands are never retried automatically (a write might have
