@@ -31,7 +31,7 @@ public final class SQLiteHostDatabase: HostDatabase {
     public let usesWAL: Bool
     private let bulkReadShape = Mutex<BulkReadShape?>(nil)
 
-    /// Tables the Discord tasks read or write (allianceauth-db.md §3); checked at open.
+    /// Tables the Discord tasks read or write (AA 5.5's schema: Fixtures/allianceauth/schema_sqlite.sql); checked at open.
     static let requiredTables = [
         "auth_user", "auth_group", "auth_user_groups", "authentication_userprofile", "authentication_state",
         "discord_discorduser", "eveonline_evecharacter", "groupmanagement_reservedgroupname",

@@ -1,5 +1,5 @@
 // `discord-bench latency`: reaction latency of single-user tasks while a bulk sync saturates the same
-// buckets (product.md §8). N users, `discord.update_all` with a fraction of members out of date, and
+// buckets (README "Performance"). N users, `discord.update_all` with a fraction of members out of date, and
 // meanwhile one `discord.update_groups` enqueued as AA's `DiscordService.update_groups(user)` does
 // (kwargs user_pk + state_name, priority 3) every --interval seconds, each for a different member
 // whose roles are out of date and that the bulk has not reached yet. Latency of one single task =
