@@ -32,6 +32,14 @@ public final actor RedisClient {
         self.executor = SerialQueueExecutor(label: "redis.\(name)")
     }
 
+    /// Debug builds stop here when a client that opened a connection is dropped without ``close()``
+    /// (as async-http-client does): every owner closes what it opened. A client that never connected
+    /// holds no socket, so dropping it unclosed is allowed (owners create clients they may never use).
+    deinit {
+        let leaked = isClosed ? false : connects > 0
+        assert(!leaked, "RedisClient '\(name)' was connected and dropped without close()")
+    }
+
     private func connected() throws(RedisError) -> RedisConnection {
         if isClosed { throw RedisError(.closed, "client was closed", connection: label) }
         if let connection, connection.isConnected { return connection }
