@@ -70,6 +70,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         do {
             try await redis.command(["LPUSH", RedisArgument(message.listKey), RedisArgument(bytes: message.bytes)])
         } catch {
+            await redis.close()
             throw CommandFailure(message: "cannot publish to the broker: \(error)")
         }
         await redis.close()

@@ -60,7 +60,7 @@ enum TaskWiring {
         let locks = lockHolder.map { RedisLocks(redis: broker, holder: $0.id, lease: $0.lease) }
         let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, locks: locks, logger: logger)
         AATaskCatalog.register(sync, into: registry)
-        TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
+        TestTasks.registerIfEnabled(into: registry, configuration: configuration, resources: resources, logger: logger)  // test-only, see TestTasks
         return database
     }
 }

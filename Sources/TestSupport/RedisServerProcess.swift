@@ -56,10 +56,15 @@ public final class RedisServerProcess: Sendable {
         let p = try ChildProcess(binary, args, stderr: directory.appendingPathComponent("redis.log").path)
         process.withLock { $0 = p }
         let probe = RedisClient(url: url, name: "probe", connectTimeout: .milliseconds(200), socketTimeout: .seconds(1))
-        defer { Task { await probe.close() } }
-        try await waitUntil(timeout: .seconds(5), "redis-server on port \(port)") {
-            (try? await probe.command(["PING"]))?.string == "PONG"
+        do {
+            try await waitUntil(timeout: .seconds(5), "redis-server on port \(port)") {
+                (try? await probe.command(["PING"]))?.string == "PONG"
+            }
+        } catch {
+            await probe.close()
+            throw error
         }
+        await probe.close()
     }
 
     /// Stops the server (SIGTERM) and waits for it to exit.
