@@ -79,9 +79,9 @@ public final class Worker: Sendable {
                 ])
                 break
             } catch {
-                if isStopping { return }
+                if isStopping { await closeConnections(); return }
                 logger.warning("cannot register with the broker; retrying", metadata: [LogKey.error: "\(error)"])
-                try await Task.sleep(for: backoff.next())
+                do { try await Task.sleep(for: backoff.next()) } catch { await closeConnections(); throw error }
             }
         }
         logger.info("worker started", metadata: [
@@ -95,6 +95,11 @@ public final class Worker: Sendable {
         await shutdown()
         housekeeping.cancel()
         scheduler.cancel()
+        await closeConnections()
+    }
+
+    /// Closes the broker's, the cache's and the result backend's connections (on every way out of `run`).
+    private func closeConnections() async {
         await broker.close()
         await cache?.close()
         await results?.close()
