@@ -56,12 +56,27 @@ final class TaskHarness: Sendable {
         configure(&configuration)
         let redis: RedisServerProcess
         do { redis = try await RedisServerProcess.start() } catch { redis = try await RedisServerProcess.start() }
-        let sandbox = try await SandboxServer.start(configuration: configuration, seed: seed)
+        let sandbox: SandboxServer
+        do {
+            sandbox = try await SandboxServer.start(configuration: configuration, seed: seed)
+        } catch {
+            await redis.stop()
+            throw error
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let builder = try AADatabaseBuilder(path: directory.appendingPathComponent("aa.sqlite3").path)
-        try database(builder)
-        let host = try SQLiteHostDatabase(path: builder.path)
+        let builder: AADatabaseBuilder
+        let host: SQLiteHostDatabase
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            builder = try AADatabaseBuilder(path: directory.appendingPathComponent("aa.sqlite3").path)
+            try database(builder)
+            host = try SQLiteHostDatabase(path: builder.path)
+        } catch {
+            await sandbox.shutdown()
+            await redis.stop()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
         let limiterRedis = RedisClient(url: redis.url(db: 1), name: "limiter")
         let cache = RedisClient(url: redis.url(db: 1), name: "cache")
         let broker = RedisClient(url: redis.url(db: 0), name: "broker")
@@ -90,9 +105,30 @@ final class TaskHarness: Sendable {
 
     func stop() async {
         await sync.client.shutdown()
+        await broker.close()
+        await cache.close()
+        await limiterRedis.close()
         await sandbox.shutdown()
         await redisServer.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs `body` with a started harness and stops it afterwards, also when `body` throws.
+    static func with(
+        seed: SandboxSeed,
+        configure: (inout SandboxConfiguration) -> Void = { $0.profile = .unlimited },
+        options configureOptions: (inout DiscordSyncOptions) -> Void = { _ in },
+        database: (AADatabaseBuilder) throws -> Void,
+        _ body: (TaskHarness) async throws -> Void
+    ) async throws {
+        let harness = try await start(seed: seed, configure: configure, options: configureOptions, database: database)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
     }
 
     /// Runs a task's handler with arguments bound as the worker binds a message's `[args, kwargs]`.
