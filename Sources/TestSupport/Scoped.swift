@@ -1,3 +1,4 @@
+public import DiscordSandbox
 public import RedisClient
 
 // Scoped fixtures: each runs `body` and awaits the teardown afterwards, also when `body` throws, so a
@@ -31,6 +32,22 @@ public func withRedisClient<T>(
         return value
     } catch {
         await client.close()
+        throw error
+    }
+}
+
+/// A Discord API sandbox for `body` (see `SandboxServer`), shut down afterwards.
+@discardableResult
+public func withSandbox<T>(
+    configuration: SandboxConfiguration, seed: SandboxSeed, _ body: (SandboxServer) async throws -> T
+) async throws -> T {
+    let sandbox = try await SandboxServer.start(configuration: configuration, seed: seed)
+    do {
+        let value = try await body(sandbox)
+        await sandbox.shutdown()
+        return value
+    } catch {
+        await sandbox.shutdown()
         throw error
     }
 }
