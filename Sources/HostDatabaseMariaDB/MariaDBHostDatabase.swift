@@ -131,7 +131,7 @@ public final class MariaDBHostDatabase: HostDatabase {
             try session.query(
                 "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?",
                 [.int(userPK)]
-            ).first.map { try Self.decodeLink(MariaDBRowReader(row: $0, table: "discord_discorduser"), at: 0) }
+            ).first.map { try MariaDBRowReader(row: $0, table: "discord_discorduser").discordLink(at: 0) }
         }
     }
 
@@ -295,15 +295,5 @@ public final class MariaDBHostDatabase: HostDatabase {
             }
             return HostDatabaseError(.queryFailed, "\(context) on \(url)", underlying: server)
         }
-    }
-
-    /// Decodes `user_id, uid, username, discriminator, activated` starting at column `first`.
-    static func decodeLink(_ reader: MariaDBRowReader, at first: Int) throws -> DiscordLink {
-        DiscordLink(
-            userPK: try reader.requiredInt64(first, "user_id"),
-            uid: try reader.requiredInt64(first + 1, "uid"),
-            username: try reader.requiredString(first + 2, "username"),
-            discriminator: try reader.requiredString(first + 3, "discriminator"),
-            activated: reader.string(first + 4).flatMap(DjangoDateTime.parse))
     }
 }

@@ -104,7 +104,7 @@ public final class SQLiteHostDatabase: HostDatabase {
                 db.cachedStatement(
                     sql: "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?"),
                 arguments: [userPK]
-            ).map { try Self.decodeLink(RowReader(row: $0, table: "discord_discorduser"), at: 0) }
+            ).map { try RowReader(row: $0, table: "discord_discorduser").discordLink(at: 0) }
         }
     }
 
@@ -273,15 +273,5 @@ public final class SQLiteHostDatabase: HostDatabase {
         default:
             return HostDatabaseError(.queryFailed, context, underlying: "\(error)")
         }
-    }
-
-    /// Decodes `user_id, uid, username, discriminator, activated` starting at column `first`.
-    static func decodeLink(_ reader: RowReader, at first: Int) throws -> DiscordLink {
-        DiscordLink(
-            userPK: try reader.requiredInt64(first, "user_id"),
-            uid: try reader.requiredInt64(first + 1, "uid"),
-            username: try reader.requiredString(first + 2, "username"),
-            discriminator: try reader.requiredString(first + 3, "discriminator"),
-            activated: reader.string(first + 4).flatMap(DjangoDateTime.parse))
     }
 }
