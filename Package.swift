@@ -211,7 +211,10 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: [
+            "DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
         .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "WorkerMetrics", "TestSupport"], swiftSettings: swiftSettings),

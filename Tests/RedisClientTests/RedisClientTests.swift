@@ -155,3 +155,24 @@ struct RedisClientPubSubTests {
         }
     }
 }
+
+@Suite("RedisClient ownership")
+struct RedisClientOwnershipTests {
+    @Test func aClientThatNeverConnectedMayBeDroppedUnclosed() {
+        _ = RedisClient(url: RedisURL(endpoint: .tcp(host: "127.0.0.1", port: 1)), name: "unused")
+    }
+
+    #if DEBUG
+    /// As async-http-client does: a connected client dropped without `close()` stops a debug build.
+    @Test func aConnectedClientDroppedWithoutCloseStopsADebugBuild() async {
+        await #expect(processExitsWith: .failure) {
+            let server = try await RedisServerProcess.start()
+            do {
+                let client = RedisClient(url: server.url, name: "leaked")
+                try await client.command(["PING"])
+            }
+            await server.stop()
+        }
+    }
+    #endif
+}
