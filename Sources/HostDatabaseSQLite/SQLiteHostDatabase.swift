@@ -30,6 +30,7 @@ public final class SQLiteHostDatabase: HostDatabase {
     /// True when the file is in WAL mode and opened as a `DatabasePool`.
     public let usesWAL: Bool
     private let bulkReadShape = Mutex<BulkReadShape?>(nil)
+    private let isClosed = Atomic<Bool>(false)
 
     /// Tables the Discord tasks read or write (AA 5.5's schema: Fixtures/allianceauth/schema_sqlite.sql); checked at open.
     static let requiredTables = [
@@ -68,10 +69,12 @@ public final class SQLiteHostDatabase: HostDatabase {
                 try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
             }
         } catch {
+            closeConnections()
             throw HostDatabaseError(.openFailed, "reading the schema of \(path)", underlying: "\(error)")
         }
         let missing = Self.requiredTables.filter { !present.contains($0) }
         guard missing.isEmpty else {
+            closeConnections()
             throw HostDatabaseError(
                 .schemaMismatch,
                 "\(path) is not an Alliance Auth database with the Discord service migrated; missing tables: "
@@ -86,7 +89,20 @@ public final class SQLiteHostDatabase: HostDatabase {
         _ = try await read("ping") { db in try Int64.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func close() async {}
+    /// Closes the SQLite connections; later calls fail. Required before the database is dropped
+    /// (debug builds stop in `deinit` otherwise, as async-http-client does for its client).
+    public func close() async {
+        closeConnections()
+    }
+
+    private func closeConnections() {
+        isClosed.store(true, ordering: .releasing)
+        try? writer.close()
+    }
+
+    deinit {
+        assert(isClosed.load(ordering: .acquiring), "SQLiteHostDatabase dropped without close()")
+    }
 
     public func user(pk: Int64) async throws -> AAUser? {
         try await read("user user_pk=\(pk)") { db in

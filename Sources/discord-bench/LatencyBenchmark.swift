@@ -242,8 +242,11 @@ struct LatencyBenchmark: AsyncParsableCommand {
     /// user pk → state name (what AA passes as `state_name`).
     static func stateNames(databasePath: String) async throws -> [Int64: String] {
         let database = try SQLiteHostDatabase(path: databasePath)
+        let linked: [LinkedUser]
+        do { linked = try await database.linkedUsers(pks: nil) } catch { await database.close(); throw error }
+        await database.close()
         var names: [Int64: String] = [:]
-        for user in try await database.linkedUsers(pks: nil) {
+        for user in linked {
             if let name = user.profile.stateName { names[user.userPK] = name }
         }
         return names

@@ -28,10 +28,12 @@ final class TaskHarness: Sendable {
     let cache: RedisClient
     let broker: RedisClient
     let limiterRedis: RedisClient
+    let host: SQLiteHostDatabase
     let logs = LogCapture()
 
     private init(redisServer: RedisServerProcess, sandbox: SandboxServer, db: AADatabaseBuilder, directory: URL,
-                 sync: DiscordSync, registry: TaskRegistry, cache: RedisClient, broker: RedisClient, limiterRedis: RedisClient) {
+                 sync: DiscordSync, registry: TaskRegistry, cache: RedisClient, broker: RedisClient, limiterRedis: RedisClient,
+                 host: SQLiteHostDatabase) {
         self.redisServer = redisServer
         self.sandbox = sandbox
         self.db = db
@@ -41,6 +43,7 @@ final class TaskHarness: Sendable {
         self.cache = cache
         self.broker = broker
         self.limiterRedis = limiterRedis
+        self.host = host
     }
 
     var logger: Logger { logs.logger("tasks-test", level: .debug) }
@@ -100,7 +103,7 @@ final class TaskHarness: Sendable {
         let sync = DiscordSync(client: client, database: host, cache: cache, broker: broker, options: options, logger: placeholderLogger)
         AATaskCatalog.register(sync, into: registry)
         return TaskHarness(redisServer: redis, sandbox: sandbox, db: builder, directory: directory, sync: sync,
-                           registry: registry, cache: cache, broker: broker, limiterRedis: limiterRedis)
+                           registry: registry, cache: cache, broker: broker, limiterRedis: limiterRedis, host: host)
     }
 
     func stop() async {
@@ -108,6 +111,7 @@ final class TaskHarness: Sendable {
         await broker.close()
         await cache.close()
         await limiterRedis.close()
+        await host.close()
         await sandbox.shutdown()
         await redisServer.stop()
         try? FileManager.default.removeItem(at: directory)
