@@ -8,7 +8,7 @@
 //   WorkerRuntime → Broker → CeleryProtocol → PythonCompat
 //   HostDatabase, DiscordAPI, DiscordSandbox → PythonCompat (→ OrderedCollections); WorkerRuntime, DiscordAPI, CurlHTTP → LogKeys
 //   DiscordWorkerCLI → CeleryControl → WorkerRuntime, RedisClient (pidbox, celeryev, AA task statistics)
-//   Broker, DiscordAPI → RedisClient → CHiredis
+//   Broker, DiscordAPI → RedisClient → CHiredis; RedisClient, MariaDBClient → SerialExecutors
 //   DiscordAPI → CurlHTTP → CCurl
 //   CeleryProtocol → ZlibInflate → CZlib
 //   DiscordWorkerCLI → Operations (/metrics, /healthz, /readyz, JSON logs) → WorkerMetrics (every metric name)
@@ -64,9 +64,13 @@ let package = Package(
         // The log metadata keys of every module.
         .target(name: "LogKeys", swiftSettings: swiftSettings),
 
+        // A serial executor on its own dispatch queue: actors wrapping blocking C calls run there, never on
+        // the cooperative pool (RedisClient, MariaDBClient).
+        .target(name: "SerialExecutors", swiftSettings: swiftSettings),
+
         // The only owner of hiredis.
         .target(name: "RedisClient", dependencies: [
-            "CHiredis",
+            "CHiredis", "SerialExecutors",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -78,7 +82,7 @@ let package = Package(
 
         // The only owner of MariaDB Connector/C: sessions, pool, reconnects.
         .target(name: "MariaDBClient", dependencies: [
-            "CMariaDB",
+            "CMariaDB", "SerialExecutors",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
 
@@ -209,7 +213,10 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CeleryControlTests", dependencies: ["CeleryControl", "WorkerRuntime", "PythonCompat", "TestSupport", "RedisClient"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: [
+            "DiscordWorkerCLI", "RedisClient", "WorkerRuntime", "CeleryProtocol",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         // deploy/: Dockerfile, package.sh, units and runtime packages agree with each other and with the code.
         .testTarget(name: "PackagingTests", dependencies: ["DiscordWorkerCLI", "WorkerRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "WorkerMetrics", "TestSupport"], swiftSettings: swiftSettings),

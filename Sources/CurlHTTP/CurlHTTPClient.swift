@@ -43,7 +43,10 @@ public final class CurlHTTPClient: Sendable {
         thread.start()
     }
 
+    /// Debug builds stop here when the client is dropped without ``shutdown()`` (as async-http-client
+    /// does): its loop thread runs from `init`, so every client must be shut down by its owner.
     deinit {
+        assert(core.isShutDown, "CurlHTTPClient dropped without shutdown()")
         core.requestShutdown(waiter: nil)
     }
 

@@ -48,6 +48,13 @@ final class CurlLoopCore: Sendable {
         }
     }
 
+    /// Whether `shutdown()` was requested (debug check in the client's deinit).
+    var isShutDown: Bool {
+        inbox.withLock { inbox in
+            if case .running = inbox.phase { false } else { true }
+        }
+    }
+
     func requestShutdown(waiter: CheckedContinuation<Void, Never>?) {
         let closed = inbox.withLock { inbox -> Bool in
             if case .closed = inbox.phase { return true }

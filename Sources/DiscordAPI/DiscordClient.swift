@@ -29,6 +29,7 @@ public final class DiscordClient: Sendable {
     let logger: Logger
     /// Set by a 401 on the bot token: later calls fail without a request (and without Redis).
     private let botTokenRejected = Atomic<Bool>(false)
+    private let isShutDown = Atomic<Bool>(false)
     private let requestCount = Atomic<Int>(0)
     private let tooManyCount = Atomic<Int>(0)
     private let invalidCount = Atomic<Int>(0)
@@ -53,8 +54,15 @@ public final class DiscordClient: Sendable {
     }
 
     /// Stops the HTTP client if this instance created it. The Redis client belongs to the caller.
+    /// Required before the client is dropped (debug builds stop in `deinit` otherwise).
     public func shutdown() async {
+        isShutDown.store(true, ordering: .releasing)
         if ownsHTTP { await http.shutdown() }
+    }
+
+    /// Debug builds stop here when the client is dropped without ``shutdown()`` (as async-http-client does).
+    deinit {
+        assert(isShutDown.load(ordering: .acquiring), "DiscordClient dropped without shutdown()")
     }
 
     /// Redis key names of this client's rate-limit state (for status output and tests).

@@ -56,7 +56,8 @@ struct RateLimitOutcome: Sendable {
     var headers: RateLimitHeaders
     var tooManyRequests: TooManyRequestsVerdict?
 
-    /// 401, 403 and 429 except shared-scope 429s (discord-api.md §2.4).
+    /// 401, 403 and 429 except shared-scope 429s: Discord bans an IP for a while after 10,000 of these
+    /// in 10 minutes (400 and 404 do not count).
     var countsAsInvalid: Bool {
         switch status {
         case 401, 403: true

@@ -11,7 +11,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var description: String { "configuration error: \(variable) \(problem)" }
 }
 
-/// Every setting of product.md §3, read once from the environment (and an optional env file) into types.
+/// Every setting of README "Configuration", read once from the environment (and an optional env file) into types.
 public struct Configuration: Sendable {
     public var guildID: UInt64?
     public var botToken: Secret?
@@ -49,7 +49,7 @@ public struct Configuration: Sendable {
     /// `DISCORD_WORKER_LOG_FORMAT`: `text` (default) or `json` (one object per line).
     public var logFormat = "text"
 
-    /// Every setting name the program reads (product.md §3), for the check that deploy files name
+    /// Every setting name the program reads (README "Configuration"), for the check that deploy files name
     /// nothing else. Some are read by other parts of the program than this initializer.
     public static let knownSettingNames: Set<String> = [
         "DISCORD_GUILD_ID", "DISCORD_BOT_TOKEN", "DISCORD_APP_ID", "DISCORD_APP_SECRET", "DISCORD_CALLBACK_URL",

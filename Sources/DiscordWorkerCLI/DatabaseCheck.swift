@@ -29,7 +29,6 @@ enum DatabaseCheck {
             fail("DATABASE_URL \(url): \(error)", "check DATABASE_URL")
             return
         }
-        defer { Task { await database.close() } }
         do {
             let linked = try await database.linkedUsers(pks: nil).count
             if let maria = database as? MariaDBHostDatabase {
@@ -53,6 +52,7 @@ enum DatabaseCheck {
         } catch {
             fail("DATABASE_URL \(url): \(error)", (error as? HostDatabaseError).map(fix(for:)) ?? "check DATABASE_URL")
         }
+        await database.close()
     }
 
     static func fix(for error: HostDatabaseError) -> String {

@@ -20,6 +20,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             let redis = RedisClient(url: config.brokerURL, name: "dead-letters")
             let letters: [StoredDeadLetter]
             do { letters = try await BrokerInspector(redis: redis).deadLetters() } catch {
+                await redis.close()
                 throw CommandFailure(message: "cannot read the broker: \(error)")
             }
             await redis.close()
@@ -62,6 +63,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             let redis = RedisClient(url: config.brokerURL, name: "dead-letters")
             let count: Int
             do { count = try await BrokerInspector(redis: redis).requeueDeadLetters(ids: ids) } catch {
+                await redis.close()
                 throw CommandFailure(message: "cannot requeue: \(error)")
             }
             await redis.close()
@@ -79,6 +81,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             let redis = RedisClient(url: config.brokerURL, name: "dead-letters")
             let count: Int
             do { count = try await BrokerInspector(redis: redis).purgeDeadLetters() } catch {
+                await redis.close()
                 throw CommandFailure(message: "cannot purge: \(error)")
             }
             await redis.close()

@@ -34,10 +34,27 @@ enum DiscordCheck {
             botToken: token, apiBaseURL: config.apiBaseURL, oauthTokenURL: config.oauthTokenURL,
             connectTimeout: .milliseconds(Int(config.connectTimeoutSeconds * 1000)),
             readTimeout: .milliseconds(Int(config.readTimeoutSeconds * 1000))), redis: redis, logger: logger)
+        do {
+            try await checks(client: client, guild: guild, guildID: guildID, configuration: config, failures: &failures)
+        } catch {
+            await client.shutdown()
+            await redis.close()
+            throw error
+        }
+        await client.shutdown()
+        await redis.close()
+        if failures > 0 { throw CommandFailure(message: "check: \(failures) problem(s)") }
+        print("check: all good")
+    }
+
+    /// Steps 1 to 5 and AA's database; each failure counts in `failures`.
+    private static func checks(client: DiscordClient, guild: Snowflake, guildID: UInt64, configuration config: Configuration,
+                               failures: inout Int) async throws {
+        var problems = failures
+        defer { failures = problems }
         func ok(_ text: String) { print("ok    \(text)") }
         func warn(_ text: String) { print("warn  \(text)") }
-        func fail(_ text: String, fix: String) { failures += 1; print("FAIL  \(text)\n      fix: \(fix)") }
-        defer { Task { await client.shutdown(); await redis.close() } }
+        func fail(_ text: String, fix: String) { problems += 1; print("FAIL  \(text)\n      fix: \(fix)") }
 
         // 1. Token
         let bot: DiscordUser
@@ -52,7 +69,7 @@ enum DiscordCheck {
                 fail("cannot reach the Discord API at \(config.apiBaseURL): \(error)",
                      fix: "check DISCORD_API_BASE_URL, outbound HTTPS and DNS from this host")
             }
-            throw CommandFailure(message: "check: \(failures) problem(s)")
+            throw CommandFailure(message: "check: \(problems) problem(s)")
         }
 
         // 2. Guild
@@ -63,7 +80,7 @@ enum DiscordCheck {
         } catch {
             fail("guild \(guildID) is not reachable by the bot: \(error)",
                  fix: "check DISCORD_GUILD_ID, and add the bot to the server with the URL from `discord-worker bot-url`")
-            throw CommandFailure(message: "check: \(failures) problem(s)")
+            throw CommandFailure(message: "check: \(problems) problem(s)")
         }
 
         // 3. Bot role position and permissions
@@ -124,7 +141,5 @@ enum DiscordCheck {
         }
 
         await DatabaseCheck.run(configuration: config, ok: ok, warn: warn, fail: { fail($0, fix: $1) })
-        if failures > 0 { throw CommandFailure(message: "check: \(failures) problem(s)") }
-        print("check: all good")
     }
 }

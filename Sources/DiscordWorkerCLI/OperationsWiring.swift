@@ -7,9 +7,9 @@ import ServiceLifecycle
 import Synchronization
 import WorkerRuntime
 
-/// `run`'s services: the operations endpoint (when `DISCORD_WORKER_HTTP_ADDRESS` is set) and the worker,
-/// in one `ServiceGroup`. Graceful shutdown goes in reverse order: the worker drains first (probes say
-/// "shutting down" meanwhile), then the endpoint closes.
+/// `run`'s services: the resources `run` opened, the operations endpoint (when `DISCORD_WORKER_HTTP_ADDRESS`
+/// is set) and the worker, in one `ServiceGroup`. Graceful shutdown goes in reverse order: the worker drains
+/// first (probes say "shutting down" meanwhile), then the endpoint closes, then the resources.
 enum OperationsWiring {
     /// The metrics exporter, the task observer feeding it and the endpoint service; nil when the endpoint
     /// is off (then nothing is recorded: swift-metrics stays on its no-op backend).
@@ -22,12 +22,14 @@ enum OperationsWiring {
     /// Binds the endpoint (a busy or bad address stops the program with one line) and makes the exporter
     /// the process's metrics backend.
     static func makeEndpoint(configuration: Configuration, registry: TaskRegistry, database: any HostDatabase,
-                             logger: Logger) throws(ConfigurationError) -> Endpoint? {
+                             resources: OwnedResources, logger: Logger) throws(ConfigurationError) -> Endpoint? {
         guard let address = configuration.httpAddress else { return nil }
         let worker = WorkerReference()
         // Its own connections: a scrape or probe never waits behind the worker's commands.
         let metricsRedis = RedisClient(url: configuration.brokerURL, name: "metrics", connectTimeout: .seconds(1), socketTimeout: .seconds(2))
         let probeRedis = RedisClient(url: configuration.brokerURL, name: "readiness", connectTimeout: .seconds(1), socketTimeout: .seconds(2))
+        resources.adopt(metricsRedis)
+        resources.adopt(probeRedis)
         let exporter = MetricsExporter(inspector: BrokerInspector(redis: metricsRedis), queues: configuration.queues,
                                        knownTasks: Set(registry.names), runningTasks: { worker.runningTasks })
         exporter.bootstrapMetricsSystem()
@@ -52,10 +54,11 @@ enum OperationsWiring {
         try await database.ping()
     }
 
-    /// Runs the worker (and the endpoint) until SIGTERM/SIGINT or, with `--exit-when-idle`, until idle.
-    static func run(worker: Worker, endpoint: Endpoint?, logger: Logger) async throws {
+    /// Runs the worker (and the endpoint) until SIGTERM/SIGINT or, with `--exit-when-idle`, until idle;
+    /// then closes `resources` (last, after the worker and the endpoint).
+    static func run(worker: Worker, endpoint: Endpoint?, resources: OwnedResources, logger: Logger) async throws {
         endpoint?.worker.set(worker)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ResourcesService(resources: resources))]
         if let endpoint { services.append(.init(service: endpoint.service)) }
         services.append(.init(service: WorkerService(worker: worker),
                               successTerminationBehavior: .gracefullyShutdownGroup,

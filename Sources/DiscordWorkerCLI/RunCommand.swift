@@ -49,27 +49,26 @@ struct RunCommand: AsyncParsableCommand {
         options.version = BuildInfo.current
         if let nodeName = config.nodeName { options.nodeName = nodeName }
 
-        let registry = TaskRegistry()
-        let database = try await TaskWiring.register(
-            into: registry, configuration: config, lockHolder: (options.workerID, options.lease), logger: logger)
-        let endpoint = try OperationsWiring.makeEndpoint(configuration: config, registry: registry, database: database, logger: logger)
-        let celery = CeleryControlService(options: .init(
-            nodeName: options.nodeName, brokerURL: config.brokerURL, queues: options.queues, concurrency: options.concurrency,
-            sendTaskEvents: config.sendEvents, softwareVersion: CeleryControlService.softwareVersion), logger: logger)
-        let statistics = config.dashboardTaskStatisticsDisabled ? nil : DashboardStatistics(cacheURL: config.cacheURL, logger: logger)
-        let observers: [any TaskObserver] = [celery] + (statistics.map { [$0] } ?? []) + (endpoint.map { [$0.observer] } ?? [])
-        let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
-        statistics?.start()
-        celery.start(worker: worker)
-        do {
-            try await OperationsWiring.run(worker: worker, endpoint: endpoint, logger: logger)
-        } catch {
-            await celery.stop()
-            await statistics?.stop()
-            throw error
+        try await OwnedResources.scoped { resources in
+            let registry = TaskRegistry()
+            let database = try await TaskWiring.register(
+                into: registry, configuration: config, lockHolder: (options.workerID, options.lease), resources: resources, logger: logger)
+            let endpoint = try OperationsWiring.makeEndpoint(
+                configuration: config, registry: registry, database: database, resources: resources, logger: logger)
+            let celery = CeleryControlService(options: .init(
+                nodeName: options.nodeName, brokerURL: config.brokerURL, queues: options.queues, concurrency: options.concurrency,
+                sendTaskEvents: config.sendEvents, softwareVersion: CeleryControlService.softwareVersion), logger: logger)
+            let statistics = config.dashboardTaskStatisticsDisabled ? nil : DashboardStatistics(cacheURL: config.cacheURL, logger: logger)
+            let observers: [any TaskObserver] = [celery] + (statistics.map { [$0] } ?? []) + (endpoint.map { [$0.observer] } ?? [])
+            let worker = Worker(options: options, registry: registry, brokerURL: config.brokerURL, logger: logger, observers: observers)
+            if let statistics {
+                statistics.start()
+                resources.adopt("AA task statistics") { await statistics.stop() }
+            }
+            celery.start(worker: worker)
+            resources.adopt("celery remote control") { await celery.stop() }
+            try await OperationsWiring.run(worker: worker, endpoint: endpoint, resources: resources, logger: logger)
         }
-        await celery.stop()
-        await statistics?.stop()
     }
 }
 

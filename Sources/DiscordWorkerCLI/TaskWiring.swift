@@ -13,10 +13,11 @@ enum TaskWiring {
     /// registers every `discord.*` handler. Fails at start with one line when DISCORD_GUILD_ID or
     /// DISCORD_BOT_TOKEN is missing or DATABASE_URL cannot be opened (never printing a secret).
     /// `lockHolder`: the worker id and lease the handlers' locks are bound to (see `RedisLocks`).
+    /// Everything opened here is adopted by `resources` (closed when the worker stops).
     /// Returns AA's database (for the readiness probe).
     @discardableResult
     static func register(into registry: TaskRegistry, configuration: Configuration, lockHolder: (id: String, lease: Duration)? = nil,
-                         logger: Logger) async throws -> any HostDatabase {
+                         resources: OwnedResources, logger: Logger) async throws -> any HostDatabase {
         let (guildID, token) = try configuration.requireDiscord()
         let databaseURL: DatabaseURL
         do {
@@ -31,6 +32,7 @@ enum TaskWiring {
         } catch {
             throw ConfigurationError(variable: "DATABASE_URL", problem: "cannot be opened: \(error)")
         }
+        resources.adopt(database)
         var clientOptions = DiscordClientOptions(
             botToken: DiscordAPI.Secret(token.value), apiBaseURL: configuration.apiBaseURL,
             oauthTokenURL: configuration.oauthTokenURL,
@@ -40,9 +42,13 @@ enum TaskWiring {
         clientOptions.rateLimits.interactiveShare = Double(configuration.interactiveSharePercent) / 100
         // The limiter gets its own connection: it is on every request's path.
         let limiterRedis = RedisClient(url: configuration.cacheURL, name: "discord-ratelimit")
+        resources.adopt(limiterRedis)
         let client = DiscordClient(options: clientOptions, redis: limiterRedis, logger: logger)
+        resources.adopt(client)
         let cache = RedisClient(url: configuration.cacheURL, name: "aa-cache")
+        resources.adopt(cache)
         let broker = RedisClient(url: configuration.brokerURL, name: "task-publisher")
+        resources.adopt(broker)
         let options = DiscordSyncOptions(
             guildID: guildID, syncNames: configuration.syncNames,
             rolesCacheMaxAgeMilliseconds: configuration.rolesCacheMaxAgeMilliseconds,
@@ -54,7 +60,7 @@ enum TaskWiring {
         let locks = lockHolder.map { RedisLocks(redis: broker, holder: $0.id, lease: $0.lease) }
         let sync = DiscordSync(client: client, database: database, cache: cache, broker: broker, options: options, locks: locks, logger: logger)
         AATaskCatalog.register(sync, into: registry)
-        TestTasks.registerIfEnabled(into: registry, configuration: configuration, logger: logger)  // test-only, see TestTasks
+        TestTasks.registerIfEnabled(into: registry, configuration: configuration, resources: resources, logger: logger)  // test-only, see TestTasks
         return database
     }
 }

@@ -28,10 +28,12 @@ enum TestTasks {
     static let environmentVariable = "DISCORD_WORKER_ENABLE_TEST_TASKS"
 
     static func registerIfEnabled(into registry: TaskRegistry, configuration: Configuration,
-                                  environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) {
+                                  environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  resources: OwnedResources, logger: Logger) {
         guard environment[environmentVariable] == "1" else { return }
         logger.warning("test-only tasks enabled (\(environmentVariable)=1): never set this in production")
         let redis = RedisClient(url: configuration.brokerURL, name: "test-tasks")
+        resources.adopt(redis)
         /// RPUSH, tried again once when the connection turns out to be stale (e.g. redis-server restarted).
         @Sendable func rpush(_ key: String, _ value: [UInt8]) async throws {
             do {

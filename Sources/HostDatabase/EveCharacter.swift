@@ -1,4 +1,5 @@
-/// The `eveonline_evecharacter` columns the nickname format keys read (allianceauth-db.md §5.2).
+/// The `eveonline_evecharacter` columns the nickname format keys read (AA 5.5's NameFormatter in
+/// `allianceauth/services/hooks.py`).
 public struct EveCharacter: Sendable, Hashable {
     public var characterID: Int64
     public var characterName: String

@@ -1,6 +1,7 @@
 public import Foundation
 
-/// Alliance Auth's own database as the Discord tasks use it (allianceauth-db.md §3–§6).
+/// Alliance Auth's own database as the Discord tasks use it (tables: Fixtures/allianceauth/schema_sqlite.sql
+/// and schema_mysql.sql; task semantics: README "Tasks").
 ///
 /// Per-user reads serve the single-user tasks; `linkedUsers(pks:)` serves the bulk tasks with a
 /// handful of set-based queries (no query per user). Every method throws `HostDatabaseError`

@@ -15,7 +15,7 @@ public struct HostNotification: Sendable, Hashable {
         self.message = message
     }
 
-    /// What `discord.delete_user(notify_user=True)` inserts (allianceauth-db.md §5.4).
+    /// What `discord.delete_user(notify_user=True)` inserts (AA 5.5's `allianceauth/services/modules/discord/tasks.py`).
     public static let discordAccountDisabled = HostNotification(
         level: .warning,
         title: "Discord Account Disabled",

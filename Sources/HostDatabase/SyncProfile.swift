@@ -1,4 +1,5 @@
-/// Everything `update_groups` and `update_nickname` read about one user (allianceauth-db.md §5.1, §5.2).
+/// Everything `update_groups` and `update_nickname` read about one user (AA 5.5's
+/// `allianceauth/services/modules/discord/core.py`: the user's groups and state, the main character for the nickname).
 public struct SyncProfile: Sendable, Hashable {
     public var userPK: Int64
     /// `auth_user.username`.

@@ -22,7 +22,7 @@ public final class MariaDBHostDatabase: HostDatabase {
     /// The URL as printed in errors (password redacted).
     public let endpoint: MySQLEndpoint
 
-    /// Tables the Discord tasks read or write (allianceauth-db.md §3); checked at open.
+    /// Tables the Discord tasks read or write (AA 5.5's schema: Fixtures/allianceauth/schema_mysql.sql); checked at open.
     static let requiredTables = [
         "auth_user", "auth_group", "auth_user_groups", "authentication_userprofile", "authentication_state",
         "discord_discorduser", "eveonline_evecharacter", "groupmanagement_reservedgroupname",
@@ -131,7 +131,7 @@ public final class MariaDBHostDatabase: HostDatabase {
             try session.query(
                 "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?",
                 [.int(userPK)]
-            ).first.map { try Self.decodeLink(MariaDBRowReader(row: $0, table: "discord_discorduser"), at: 0) }
+            ).first.map { try MariaDBRowReader(row: $0, table: "discord_discorduser").discordLink(at: 0) }
         }
     }
 
@@ -295,15 +295,5 @@ public final class MariaDBHostDatabase: HostDatabase {
             }
             return HostDatabaseError(.queryFailed, "\(context) on \(url)", underlying: server)
         }
-    }
-
-    /// Decodes `user_id, uid, username, discriminator, activated` starting at column `first`.
-    static func decodeLink(_ reader: MariaDBRowReader, at first: Int) throws -> DiscordLink {
-        DiscordLink(
-            userPK: try reader.requiredInt64(first, "user_id"),
-            uid: try reader.requiredInt64(first + 1, "uid"),
-            username: try reader.requiredString(first + 2, "username"),
-            discriminator: try reader.requiredString(first + 3, "discriminator"),
-            activated: reader.string(first + 4).flatMap(DjangoDateTime.parse))
     }
 }

@@ -30,8 +30,9 @@ public final class SQLiteHostDatabase: HostDatabase {
     /// True when the file is in WAL mode and opened as a `DatabasePool`.
     public let usesWAL: Bool
     private let bulkReadShape = Mutex<BulkReadShape?>(nil)
+    private let isClosed = Atomic<Bool>(false)
 
-    /// Tables the Discord tasks read or write (allianceauth-db.md §3); checked at open.
+    /// Tables the Discord tasks read or write (AA 5.5's schema: Fixtures/allianceauth/schema_sqlite.sql); checked at open.
     static let requiredTables = [
         "auth_user", "auth_group", "auth_user_groups", "authentication_userprofile", "authentication_state",
         "discord_discorduser", "eveonline_evecharacter", "groupmanagement_reservedgroupname",
@@ -68,10 +69,12 @@ public final class SQLiteHostDatabase: HostDatabase {
                 try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
             }
         } catch {
+            closeConnections()
             throw HostDatabaseError(.openFailed, "reading the schema of \(path)", underlying: "\(error)")
         }
         let missing = Self.requiredTables.filter { !present.contains($0) }
         guard missing.isEmpty else {
+            closeConnections()
             throw HostDatabaseError(
                 .schemaMismatch,
                 "\(path) is not an Alliance Auth database with the Discord service migrated; missing tables: "
@@ -86,7 +89,20 @@ public final class SQLiteHostDatabase: HostDatabase {
         _ = try await read("ping") { db in try Int64.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func close() async {}
+    /// Closes the SQLite connections; later calls fail. Required before the database is dropped
+    /// (debug builds stop in `deinit` otherwise, as async-http-client does for its client).
+    public func close() async {
+        closeConnections()
+    }
+
+    private func closeConnections() {
+        isClosed.store(true, ordering: .releasing)
+        try? writer.close()
+    }
+
+    deinit {
+        assert(isClosed.load(ordering: .acquiring), "SQLiteHostDatabase dropped without close()")
+    }
 
     public func user(pk: Int64) async throws -> AAUser? {
         try await read("user user_pk=\(pk)") { db in
@@ -104,7 +120,7 @@ public final class SQLiteHostDatabase: HostDatabase {
                 db.cachedStatement(
                     sql: "SELECT user_id, uid, username, discriminator, activated FROM discord_discorduser WHERE user_id = ?"),
                 arguments: [userPK]
-            ).map { try Self.decodeLink(RowReader(row: $0, table: "discord_discorduser"), at: 0) }
+            ).map { try RowReader(row: $0, table: "discord_discorduser").discordLink(at: 0) }
         }
     }
 
@@ -273,15 +289,5 @@ public final class SQLiteHostDatabase: HostDatabase {
         default:
             return HostDatabaseError(.queryFailed, context, underlying: "\(error)")
         }
-    }
-
-    /// Decodes `user_id, uid, username, discriminator, activated` starting at column `first`.
-    static func decodeLink(_ reader: RowReader, at first: Int) throws -> DiscordLink {
-        DiscordLink(
-            userPK: try reader.requiredInt64(first, "user_id"),
-            uid: try reader.requiredInt64(first + 1, "uid"),
-            username: try reader.requiredString(first + 2, "username"),
-            discriminator: try reader.requiredString(first + 3, "discriminator"),
-            activated: reader.string(first + 4).flatMap(DjangoDateTime.parse))
     }
 }

@@ -1,3 +1,5 @@
+import SerialExecutors
+
 /// One connection slot of a `MariaDBPool`: an actor on its own serial dispatch queue (so the
 /// connector's blocking calls never occupy Swift's cooperative pool) holding at most one open
 /// `MariaDBSession`, opened lazily and dropped after a connection error.

@@ -30,6 +30,7 @@ public actor MariaDBPool {
     private var created = 0
     private var waiters: [CheckedContinuation<MariaDBConnection, Never>] = []
     private var all: [MariaDBConnection] = []
+    private var isClosed = false
 
     public init(configuration: MariaDBConfiguration, size: Int = 4, maxAttempts: Int = 3, logger: Logger) {
         self.configuration = configuration
@@ -81,8 +82,16 @@ public actor MariaDBPool {
         try await withSession { session in try session.ping() }
     }
 
+    /// Debug builds stop here when a pool that handed out a connection is dropped without ``close()``
+    /// (as async-http-client does). A pool never used opened nothing and may be dropped as is.
+    deinit {
+        let leaked = isClosed ? false : created > 0
+        assert(!leaked, "MariaDBPool dropped without close()")
+    }
+
     /// Closes every idle connection; connections in use close when returned.
     public func close() async {
+        isClosed = true
         for connection in all { await connection.drop() }
     }
 

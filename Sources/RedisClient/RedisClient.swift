@@ -1,3 +1,5 @@
+import SerialExecutors
+
 /// One Redis connection with its own serial executor (a dedicated dispatch queue), so blocking
 /// replies never hold a thread of Swift's cooperative pool. Connects lazily; after a connection
 /// failure the next call reconnects. Commands are never retried automatically (a write might have
@@ -28,6 +30,14 @@ public final actor RedisClient {
         self.connectTimeout = connectTimeout
         self.socketTimeout = socketTimeout
         self.executor = SerialQueueExecutor(label: "redis.\(name)")
+    }
+
+    /// Debug builds stop here when a client that opened a connection is dropped without ``close()``
+    /// (as async-http-client does): every owner closes what it opened. A client that never connected
+    /// holds no socket, so dropping it unclosed is allowed (owners create clients they may never use).
+    deinit {
+        let leaked = isClosed ? false : connects > 0
+        assert(!leaked, "RedisClient '\(name)' was connected and dropped without close()")
     }
 
     private func connected() throws(RedisError) -> RedisConnection {

@@ -9,6 +9,7 @@ public final class RedisServerProcess: Sendable {
     public let directory: URL
     public let password: String?
     private let process: Mutex<ChildProcess?>
+    private let closers = Mutex<[@Sendable () async -> Void]>([])
 
     /// The URL of database `db` on this server (with the password, if any).
     public func url(db: Int = 0) -> RedisURL {
@@ -56,14 +57,43 @@ public final class RedisServerProcess: Sendable {
         let p = try ChildProcess(binary, args, stderr: directory.appendingPathComponent("redis.log").path)
         process.withLock { $0 = p }
         let probe = RedisClient(url: url, name: "probe", connectTimeout: .milliseconds(200), socketTimeout: .seconds(1))
-        defer { Task { await probe.close() } }
-        try await waitUntil(timeout: .seconds(5), "redis-server on port \(port)") {
-            (try? await probe.command(["PING"]))?.string == "PONG"
+        do {
+            try await waitUntil(timeout: .seconds(5), "redis-server on port \(port)") {
+                (try? await probe.command(["PING"]))?.string == "PONG"
+            }
+        } catch {
+            await probe.close()
+            throw error
         }
+        await probe.close()
     }
 
-    /// Stops the server (SIGTERM) and waits for it to exit.
+    /// A client of database `db`, closed by ``stop()``.
+    public func client(db: Int = 0, name: String = "test", connectTimeout: Duration = .seconds(5),
+                       socketTimeout: Duration = .seconds(10)) -> RedisClient {
+        let client = RedisClient(url: url(db: db), name: name, connectTimeout: connectTimeout, socketTimeout: socketTimeout)
+        closeOnStop { await client.close() }
+        return client
+    }
+
+    /// Runs `close` in ``stop()``, before the server stops (last registered first): for what a test
+    /// opened on this server (a broker, a client of another URL).
+    public func closeOnStop(_ close: @escaping @Sendable () async -> Void) {
+        closers.withLock { $0.append(close) }
+    }
+
+    /// Closes what ``client(db:name:connectTimeout:socketTimeout:)`` and ``closeOnStop(_:)`` registered,
+    /// then stops the server (SIGTERM) and waits for it to exit.
     public func stop() async {
+        let closers = self.closers.withLock { closers in
+            defer { closers.removeAll() }
+            return closers
+        }
+        for close in closers.reversed() { await close() }
+        await terminate()
+    }
+
+    private func terminate() async {
         let p = process.withLock { p -> ChildProcess? in let old = p; p = nil; return old }
         await p?.terminate()
     }
@@ -76,7 +106,7 @@ public final class RedisServerProcess: Sendable {
 
     /// Stops and starts again on the same port (the data is gone: no persistence).
     public func restart() async throws {
-        await stop()
+        await terminate()
         try await launch()
     }
 

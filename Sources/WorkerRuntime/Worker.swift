@@ -89,7 +89,7 @@ public final class Worker: Sendable {
                     return
                 }
                 logger.warning("cannot register with the broker; retrying", metadata: [LogKey.error: "\(error)"])
-                try await Task.sleep(for: backoff.next())
+                do { try await Task.sleep(for: backoff.next()) } catch { await closeConnections(); throw error }
             }
         }
         logger.info("worker started", metadata: [

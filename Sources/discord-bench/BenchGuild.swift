@@ -50,7 +50,11 @@ struct BenchGuild: Sendable {
     /// Reads the AA database and computes each linked user's desired roles and nickname with the
     /// worker's Domain code (`RoleNames.calculate`, `Nickname.forUser`).
     static func desiredMembers(databasePath: String) async throws -> [DesiredMember] {
-        try await desiredMembers(database: try SQLiteHostDatabase(path: databasePath))
+        let database = try SQLiteHostDatabase(path: databasePath)
+        let members: [DesiredMember]
+        do { members = try await desiredMembers(database: database) } catch { await database.close(); throw error }
+        await database.close()
+        return members
     }
 
     /// `desiredMembers` from any backend.

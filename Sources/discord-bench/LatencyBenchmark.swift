@@ -1,5 +1,5 @@
 // `discord-bench latency`: reaction latency of single-user tasks while a bulk sync saturates the same
-// buckets (product.md §8). N users, `discord.update_all` with a fraction of members out of date, and
+// buckets (README "Performance"). N users, `discord.update_all` with a fraction of members out of date, and
 // meanwhile one `discord.update_groups` enqueued as AA's `DiscordService.update_groups(user)` does
 // (kwargs user_pk + state_name, priority 3) every --interval seconds, each for a different member
 // whose roles are out of date and that the bulk has not reached yet. Latency of one single task =
@@ -249,8 +249,11 @@ struct LatencyBenchmark: AsyncParsableCommand {
     /// user pk → state name (what AA passes as `state_name`).
     static func stateNames(databasePath: String) async throws -> [Int64: String] {
         let database = try SQLiteHostDatabase(path: databasePath)
+        let linked: [LinkedUser]
+        do { linked = try await database.linkedUsers(pks: nil) } catch { await database.close(); throw error }
+        await database.close()
         var names: [Int64: String] = [:]
-        for user in try await database.linkedUsers(pks: nil) {
+        for user in linked {
             if let name = user.profile.stateName { names[user.userPK] = name }
         }
         return names

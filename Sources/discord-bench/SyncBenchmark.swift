@@ -157,7 +157,9 @@ struct SyncBenchmark: AsyncParsableCommand {
     static func timeBulkRead(databasePath: String) async throws -> String {
         let database = try SQLiteHostDatabase(path: databasePath)
         let started = ContinuousClock.now
-        let users = try await database.linkedUsers(pks: nil)
+        let users: [LinkedUser]
+        do { users = try await database.linkedUsers(pks: nil) } catch { await database.close(); throw error }
+        await database.close()
         let total = ContinuousClock.now - started
         let shape = database.lastBulkRead.map { "\($0.transactions) read transaction(s), the longest \(format($0.longest.seconds * 1000, digits: 1)) ms" } ?? "?"
         return "\(users.count) users in \(format(total.seconds * 1000, digits: 1)) ms, \(shape)"

@@ -16,7 +16,7 @@ extension IntegrationTests {
 
         @Test func concurrentRequestsAndHeaders() async throws {
             try await Harness.with { (h: Harness) async throws -> Void in
-                let http = CurlHTTPClient()
+                let http = h.httpClient()
                 let request = rolesRequest(h)
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<16 { group.addTask { try await http.send(request).status } }
@@ -45,7 +45,7 @@ extension IntegrationTests {
 
         @Test func timeoutAndCancellation() async throws {
             try await Harness.with { (h: Harness) async throws -> Void in
-                let http = CurlHTTPClient()
+                let http = h.httpClient()
                 await h.sandbox.setFaults(SandboxFaults(hang: SandboxHangFault(routes: [.getRoles], count: 2, maxDuration: .seconds(60))))
                 await #expect {
                     _ = try await http.send(rolesRequest(h, timeouts: HTTPRequest.Timeouts(connect: .seconds(1), total: .milliseconds(300))))
@@ -67,7 +67,7 @@ extension IntegrationTests {
 
         @Test func tlsIsVerified() async throws {
             try await Harness.with { (h: Harness) async throws -> Void in
-                let http = CurlHTTPClient()
+                let http = h.httpClient()
                 // The sandbox speaks plain HTTP: a TLS handshake with it must fail, not fall back.
                 await #expect {
                     _ = try await http.send(HTTPRequest(method: .get, url: "https://127.0.0.1:\(h.sandbox.port)/api/v10/users/@me"))

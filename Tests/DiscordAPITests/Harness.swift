@@ -17,6 +17,7 @@ final class Harness: Sendable {
     let sandbox: SandboxServer
     let capture = LogCapture()
     private let opened = Mutex<[(DiscordClient, RedisClient)]>([])
+    private let httpClients = Mutex<[CurlHTTPClient]>([])
 
     var guild: Snowflake { Snowflake(sandbox.guildID) }
 
@@ -60,8 +61,16 @@ final class Harness: Sendable {
         return client
     }
 
+    /// A plain HTTP client (shut down by `finish`).
+    func httpClient() -> CurlHTTPClient {
+        let client = CurlHTTPClient()
+        httpClients.withLock { $0.append(client) }
+        return client
+    }
+
     /// Stops everything and checks that no log line contained the bot token.
     func finish(sourceLocation: SourceLocation = #_sourceLocation) async {
+        for client in httpClients.withLock({ $0 }) { await client.shutdown() }
         for (client, redis) in opened.withLock({ $0 }) {
             await client.shutdown()
             await redis.close()

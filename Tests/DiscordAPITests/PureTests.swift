@@ -298,7 +298,6 @@ struct CurlPureTests {
 
     @Test func refusedConnectionIsConnectFailed() async {
         let client = CurlHTTPClient()
-        defer { Task { await client.shutdown() } }
         await #expect {
             _ = try await client.send(HTTPRequest(method: .get, url: "http://127.0.0.1:1/"))
         } throws: { error in

@@ -196,14 +196,14 @@ final class HammerProgress: Sendable {
 extension Harness {
     /// Entries of a sliding log that are still inside `window` (to wait for a drained log).
     func redisServerCount(_ key: String, olderThan window: Duration) async throws -> Int {
-        let redis = RedisClient(url: redisServer.url(db: 1), name: "inspect")
-        defer { Task { await redis.close() } }
-        let time = try await redis.command(["TIME"])
-        let parts = time.array?.compactMap(\.string) ?? []
-        guard parts.count == 2, let seconds = Int64(parts[0]), let micros = Int64(parts[1]) else { return -1 }
-        let now = seconds * 1000 + micros / 1000
-        let cutoff = now - Int64(window.wholeMilliseconds)
-        let count = try await redis.command(["ZCOUNT", RedisArgument(key), RedisArgument("(\(cutoff)"), "+inf"])
-        return Int(count.int ?? -1)
+        try await withRedisClient(redisServer.url(db: 1), name: "inspect") { redis in
+            let time = try await redis.command(["TIME"])
+            let parts = time.array?.compactMap(\.string) ?? []
+            guard parts.count == 2, let seconds = Int64(parts[0]), let micros = Int64(parts[1]) else { return -1 }
+            let now = seconds * 1000 + micros / 1000
+            let cutoff = now - Int64(window.wholeMilliseconds)
+            let count = try await redis.command(["ZCOUNT", RedisArgument(key), RedisArgument("(\(cutoff)"), "+inf"])
+            return Int(count.int ?? -1)
+        }
     }
 }

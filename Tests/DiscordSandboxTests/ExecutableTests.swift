@@ -8,12 +8,26 @@ import Testing
 private let executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     .deletingLastPathComponent().appendingPathComponent("discord-sandbox")
 
-private enum ExecutableTestError: Error { case noListeningLine }
+private enum ExecutableTestError: Error, CustomStringConvertible {
+    case noListeningLine
+    case notBuilt(String)
 
-@Suite("discord-sandbox executable", .enabled(if: FileManager.default.isExecutableFile(atPath: executableURL.path)))
+    var description: String {
+        switch self {
+        case .noListeningLine: "discord-sandbox printed no \"listening\" line"
+        case .notBuilt(let path): "discord-sandbox is not built: expected \(path) (run `swift build --build-tests` first)"
+        }
+    }
+}
+
+/// Fails (never skips) when the executable is missing: `swift build --build-tests`, as CI runs it, builds it.
+@Suite("discord-sandbox executable")
 struct ExecutableTests {
     /// Runs the executable, waits for its "listening" line, returns the process and port.
     private func launch(_ arguments: [String]) async throws -> (Process, Int) {
+        guard FileManager.default.isExecutableFile(atPath: executableURL.path) else {
+            throw ExecutableTestError.notBuilt(executableURL.path)
+        }
         let process = Process()
         process.executableURL = executableURL
         process.arguments = arguments

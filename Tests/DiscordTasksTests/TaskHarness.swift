@@ -29,10 +29,12 @@ final class TaskHarness: Sendable {
     let cache: RedisClient
     let broker: RedisClient
     let limiterRedis: RedisClient
+    let host: SQLiteHostDatabase
     let logs = LogCapture()
 
     private init(redisServer: RedisServerProcess, sandbox: SandboxServer, db: AADatabaseBuilder, directory: URL,
-                 sync: DiscordSync, registry: TaskRegistry, cache: RedisClient, broker: RedisClient, limiterRedis: RedisClient) {
+                 sync: DiscordSync, registry: TaskRegistry, cache: RedisClient, broker: RedisClient, limiterRedis: RedisClient,
+                 host: SQLiteHostDatabase) {
         self.redisServer = redisServer
         self.sandbox = sandbox
         self.db = db
@@ -42,6 +44,7 @@ final class TaskHarness: Sendable {
         self.cache = cache
         self.broker = broker
         self.limiterRedis = limiterRedis
+        self.host = host
     }
 
     var logger: Logger { logs.logger("tasks-test", level: .debug) }
@@ -57,12 +60,27 @@ final class TaskHarness: Sendable {
         configure(&configuration)
         let redis: RedisServerProcess
         do { redis = try await RedisServerProcess.start() } catch { redis = try await RedisServerProcess.start() }
-        let sandbox = try await SandboxServer.start(configuration: configuration, seed: seed)
+        let sandbox: SandboxServer
+        do {
+            sandbox = try await SandboxServer.start(configuration: configuration, seed: seed)
+        } catch {
+            await redis.stop()
+            throw error
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let builder = try AADatabaseBuilder(path: directory.appendingPathComponent("aa.sqlite3").path)
-        try database(builder)
-        let host = try SQLiteHostDatabase(path: builder.path)
+        let builder: AADatabaseBuilder
+        let host: SQLiteHostDatabase
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            builder = try AADatabaseBuilder(path: directory.appendingPathComponent("aa.sqlite3").path)
+            try database(builder)
+            host = try SQLiteHostDatabase(path: builder.path)
+        } catch {
+            await sandbox.shutdown()
+            await redis.stop()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
         let limiterRedis = RedisClient(url: redis.url(db: 1), name: "limiter")
         let cache = RedisClient(url: redis.url(db: 1), name: "cache")
         let broker = RedisClient(url: redis.url(db: 0), name: "broker")
@@ -86,14 +104,36 @@ final class TaskHarness: Sendable {
         let sync = DiscordSync(client: client, database: host, cache: cache, broker: broker, options: options, logger: placeholderLogger)
         AATaskCatalog.register(sync, into: registry)
         return TaskHarness(redisServer: redis, sandbox: sandbox, db: builder, directory: directory, sync: sync,
-                           registry: registry, cache: cache, broker: broker, limiterRedis: limiterRedis)
+                           registry: registry, cache: cache, broker: broker, limiterRedis: limiterRedis, host: host)
     }
 
     func stop() async {
         await sync.client.shutdown()
+        await broker.close()
+        await cache.close()
+        await limiterRedis.close()
+        await host.close()
         await sandbox.shutdown()
         await redisServer.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs `body` with a started harness and stops it afterwards, also when `body` throws.
+    static func with(
+        seed: SandboxSeed,
+        configure: (inout SandboxConfiguration) -> Void = { $0.profile = .unlimited },
+        options configureOptions: (inout DiscordSyncOptions) -> Void = { _ in },
+        database: (AADatabaseBuilder) throws -> Void,
+        _ body: (TaskHarness) async throws -> Void
+    ) async throws {
+        let harness = try await start(seed: seed, configure: configure, options: configureOptions, database: database)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
     }
 
     /// Runs a task's handler with arguments bound as the worker binds a message's `[args, kwargs]`.

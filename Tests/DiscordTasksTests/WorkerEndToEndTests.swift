@@ -30,25 +30,25 @@ struct WorkerEndToEndTests {
 
     @Test func capturedUpdateGroupsAndDeleteUserMessages() async throws {
         var pk: Int64 = 0
-        let h = try await TaskHarness.start(seed: smallSeed(), options: { $0.queue = "discord" }) { db in
+        try await TaskHarness.with(seed: smallSeed(), options: { $0.queue = "discord" }, database: { db in
             pk = try db.addUser(username: "alice", state: "Member", groups: ["Alliance"], discordUID: Int64(uid(1)))
-        }
-        defer { Task { await h.stop() } }
-        #expect(pk == 1)
-        // AA's DiscordService.update_groups: kwargs {"user_pk": 1, "state_name": "Guest"}.
-        try await push(h, "svc_update_groups.json")
-        try await runWorker(h)
-        #expect(h.memberRoleNames(uid(1)) == ["Alliance", "Guest"])
+        }) { h in
+            #expect(pk == 1)
+            // AA's DiscordService.update_groups: kwargs {"user_pk": 1, "state_name": "Guest"}.
+            try await push(h, "svc_update_groups.json")
+            try await runWorker(h)
+            #expect(h.memberRoleNames(uid(1)) == ["Alliance", "Guest"])
 
-        // AA's unknown-member path message: delete_user.delay(1, notify_user=True), with its once-lock.
-        let lock = ":1:qo_discord.delete_user_notify_user-True_user_pk-1"
-        _ = try await h.cache.command(["SET", RedisArgument(lock), "x"])
-        try await push(h, "delete_user_delay.json")
-        try await runWorker(h)
-        #expect(h.member(uid(1)) == nil)
-        #expect(try h.db.storedDiscordLink(userPK: 1) == nil)
-        #expect(try h.db.notifications(userPK: 1).count == 1)
-        #expect(try await h.cache.command(["EXISTS", RedisArgument(lock)]).int == 0)
-        #expect(try await h.broker.command(["EXISTS", "discord-worker:dead"]).int == 0)  // nothing dead-lettered
+            // AA's unknown-member path message: delete_user.delay(1, notify_user=True), with its once-lock.
+            let lock = ":1:qo_discord.delete_user_notify_user-True_user_pk-1"
+            _ = try await h.cache.command(["SET", RedisArgument(lock), "x"])
+            try await push(h, "delete_user_delay.json")
+            try await runWorker(h)
+            #expect(h.member(uid(1)) == nil)
+            #expect(try h.db.storedDiscordLink(userPK: 1) == nil)
+            #expect(try h.db.notifications(userPK: 1).count == 1)
+            #expect(try await h.cache.command(["EXISTS", RedisArgument(lock)]).int == 0)
+            #expect(try await h.broker.command(["EXISTS", "discord-worker:dead"]).int == 0)  // nothing dead-lettered
+        }
     }
 }

@@ -18,15 +18,17 @@ import TestSupport
             #expect(maria.userPKs == sqlite.userPKs)
             #expect(maria.linkedUserPKs == sqlite.linkedUserPKs)
             let database = try await openMariaDB(maria.builder)
-            let expected = try await SQLiteHostDatabase(path: sqlite.path).linkedUsers(pks: nil)
-            let all = try await database.linkedUsers(pks: nil)
-            #expect(all == expected)
-            #expect(all.contains { $0.profile.groupNames.contains("Fleet Commanders 🚀") })
-            #expect(all.contains { $0.profile.groupNames.contains { $0.unicodeScalars.count > 100 } })
-            let chunked = try await database.linkedUsers(pks: maria.userPKs.reversed())
-            #expect(chunked == expected)
-            for pk in maria.userPKs where pk % 211 == 0 {
-                #expect(try await database.syncProfile(userPK: pk) == (try await SQLiteHostDatabase(path: sqlite.path).syncProfile(userPK: pk)))
+            try await withSQLite(sqlite.path) { reference in
+                let expected = try await reference.linkedUsers(pks: nil)
+                let all = try await database.linkedUsers(pks: nil)
+                #expect(all == expected)
+                #expect(all.contains { $0.profile.groupNames.contains("Fleet Commanders 🚀") })
+                #expect(all.contains { $0.profile.groupNames.contains { $0.unicodeScalars.count > 100 } })
+                let chunked = try await database.linkedUsers(pks: maria.userPKs.reversed())
+                #expect(chunked == expected)
+                for pk in maria.userPKs where pk % 211 == 0 {
+                    #expect(try await database.syncProfile(userPK: pk) == (try await reference.syncProfile(userPK: pk)))
+                }
             }
             await database.close()
         }

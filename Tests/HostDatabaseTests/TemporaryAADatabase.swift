@@ -20,8 +20,7 @@ func withAADatabase<T>(
     case .sqlite:
         return try await withTemporaryDirectory { directory in
             let builder = try AADatabaseBuilder(path: directory + "/aa.db")
-            let database = try SQLiteHostDatabase(path: builder.path)
-            return try await body(builder, database)
+            return try await withSQLite(builder.path) { database in try await body(builder, database) }
         }
     case .mariadb:
         let builder = try await AADatabaseBuilder.mariaDB()
@@ -36,6 +35,21 @@ func withAADatabase<T>(
             try? builder.mariaDB?.drop()
             throw error
         }
+    }
+}
+
+/// `SQLiteHostDatabase` on `path` for `body`, closed afterwards (also when `body` throws).
+func withSQLite<T>(_ path: String, busyTimeout: Duration = .seconds(5), _ body: (SQLiteHostDatabase) async throws -> T)
+    async throws -> T
+{
+    let database = try SQLiteHostDatabase(path: path, busyTimeout: busyTimeout)
+    do {
+        let value = try await body(database)
+        await database.close()
+        return value
+    } catch {
+        await database.close()
+        throw error
     }
 }
 

@@ -239,44 +239,44 @@ struct CeleryCitizenTests {
 
     @Test func aaDashboardCountsWhatTheWorkerRecorded() async throws {
         try await Harness.with(Harness.testTasks.merging(["DISCORD_TASKS_RETRY_PAUSE": "0"]) { $1 }) { h in
-            let cache = RedisClient(url: h.redis.url(db: 1), name: "cache-test")
-            defer { Task { await cache.close() } }
-            let worker = try h.startWorker(["run"], name: "worker")
-            try await worker.waitForLog("worker started")
-            var ids: [String] = []
-            for value in ["a", "b", "c"] {
-                ids.append(try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:dash", "\#(value)"]"#]))
-            }
-            ids.append(try await h.binary.enqueue("discord_worker.test.retry", ["--kwargs", #"{"succeed_after": 2}"#]))
-            ids.append(try await h.binary.enqueue("discord_worker.test.record", ["--args", "[]"]))  // bad arguments: a failure
-            try await waitUntil(timeout: .seconds(60), "6 successes+retries+failures recorded") {
-                let reply = try await cache.pipeline(["SUCCEEDED", "RETRIED", "FAILED"].map {
-                    ["ZCARD", RedisArgument("ALLIANCEAUTH_EVENT_SERIES_\($0)_TASKS_SORTED_SET")]
-                })
-                return reply.compactMap(\.int) == [4, 2, 1]
-            }
-            let script = try await PythonCelery.startScript(
-                "aa_dashboard.py", ["24"], brokerURL: h.brokerURL, directory: h.directory, name: "dashboard",
-                extraEnvironment: ["CACHE_URL": "redis://127.0.0.1:\(h.port)/1"])
-            let result = try parseJSON(try await PythonCelery.awaitTaggedLine("RESULT", from: script))
-            #expect(result["succeeded"] == 4)
-            #expect(result["retried"] == 2)
-            #expect(result["failed"] == 1)
-            #expect(result["total"] == 7)
-            #expect(result["earliest_task"]?.stringValue != nil)
-            #expect(result["series"]?["succeeded"]?["all"]?.arrayValue?.count == 4)
-            worker.child.signal(SIGTERM)
-            #expect(try await h.exitCode(of: worker) == 0)
+            try await withRedisClient(h.redis.url(db: 1), name: "cache-test") { cache in
+                let worker = try h.startWorker(["run"], name: "worker")
+                try await worker.waitForLog("worker started")
+                var ids: [String] = []
+                for value in ["a", "b", "c"] {
+                    ids.append(try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:dash", "\#(value)"]"#]))
+                }
+                ids.append(try await h.binary.enqueue("discord_worker.test.retry", ["--kwargs", #"{"succeed_after": 2}"#]))
+                ids.append(try await h.binary.enqueue("discord_worker.test.record", ["--args", "[]"]))  // bad arguments: a failure
+                try await waitUntil(timeout: .seconds(60), "6 successes+retries+failures recorded") {
+                    let reply = try await cache.pipeline(["SUCCEEDED", "RETRIED", "FAILED"].map {
+                        ["ZCARD", RedisArgument("ALLIANCEAUTH_EVENT_SERIES_\($0)_TASKS_SORTED_SET")]
+                    })
+                    return reply.compactMap(\.int) == [4, 2, 1]
+                }
+                let script = try await PythonCelery.startScript(
+                    "aa_dashboard.py", ["24"], brokerURL: h.brokerURL, directory: h.directory, name: "dashboard",
+                    extraEnvironment: ["CACHE_URL": "redis://127.0.0.1:\(h.port)/1"])
+                let result = try parseJSON(try await PythonCelery.awaitTaggedLine("RESULT", from: script))
+                #expect(result["succeeded"] == 4)
+                #expect(result["retried"] == 2)
+                #expect(result["failed"] == 1)
+                #expect(result["total"] == 7)
+                #expect(result["earliest_task"]?.stringValue != nil)
+                #expect(result["series"]?["succeeded"]?["all"]?.arrayValue?.count == 4)
+                worker.child.signal(SIGTERM)
+                #expect(try await h.exitCode(of: worker) == 0)
 
-            // Disabled: nothing written (and a restart clears the series, as AA's worker_ready handler does).
-            let quiet = try h.startWorker(["run"], name: "quiet", settings: ["ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED": "True"])
-            try await quiet.waitForLog("worker started")
-            let id = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:quiet", "x"]"#])
-            try await h.awaitList("citizen:quiet", "the task ran") { $0 == ["x"] }
-            _ = id
-            quiet.child.signal(SIGTERM)
-            #expect(try await h.exitCode(of: quiet) == 0)
-            #expect(try await cache.command(["ZCARD", "ALLIANCEAUTH_EVENT_SERIES_SUCCEEDED_TASKS_SORTED_SET"]) == .integer(4))
+                // Disabled: nothing written (and a restart clears the series, as AA's worker_ready handler does).
+                let quiet = try h.startWorker(["run"], name: "quiet", settings: ["ALLIANCEAUTH_DASHBOARD_TASK_STATISTICS_DISABLED": "True"])
+                try await quiet.waitForLog("worker started")
+                let id = try await h.binary.enqueue("discord_worker.test.record", ["--args", #"["citizen:quiet", "x"]"#])
+                try await h.awaitList("citizen:quiet", "the task ran") { $0 == ["x"] }
+                _ = id
+                quiet.child.signal(SIGTERM)
+                #expect(try await h.exitCode(of: quiet) == 0)
+                #expect(try await cache.command(["ZCARD", "ALLIANCEAUTH_EVENT_SERIES_SUCCEEDED_TASKS_SORTED_SET"]) == .integer(4))
+            }
         }
     }
 }

@@ -101,9 +101,9 @@ struct OperatorFaultTests {
             let latch = RateLimitKeys(keyPrefix: RateLimitOptions().keyPrefix, botToken: Secret("test-token-not-a-real-one")).unauthorizedLatch
             try await h.client.command(["SET", RedisArgument(latch), "1"])  // db 0: the broker, not where it is written
             #expect(try await h.binary.run(["status"]).exitCode == 0, "a latch in the broker database is not the worker's")
-            let cache = RedisClient(url: h.redis.url(db: 1), name: "cache")
-            try await cache.command(["SET", RedisArgument(latch), "1"])
-            await cache.close()
+            try await withRedisClient(h.redis.url(db: 1), name: "cache") { cache in
+                try await cache.command(["SET", RedisArgument(latch), "1"])
+            }
             let stopped = try await h.binary.run(["status"])
             #expect(stopped.exitCode == 4, "\(stopped.stdout)")
             #expect(stopped.stdout.contains("STOPPED") && stopped.stdout.contains("DISCORD_BOT_TOKEN"), "\(stopped.stdout)")

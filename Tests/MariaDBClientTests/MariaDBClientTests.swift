@@ -10,31 +10,43 @@ import TestSupport
         try MariaDBAADatabase.create(on: try await MariaDBServerProcess.shared())
     }
 
+    /// A pool on `db` for `body`, closed afterwards (also when `body` throws).
+    private func withPool(_ db: MariaDBAADatabase, size: Int, _ body: (MariaDBPool) async throws -> Void) async throws {
+        let pool = MariaDBPool(configuration: db.configuration, size: size, logger: Logger(label: "test"))
+        do {
+            try await body(pool)
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
     @Test func valuesRoundTripThroughBoundParameters() async throws {
         let db = try await database()
         defer { try? db.drop() }
-        let pool = MariaDBPool(configuration: db.configuration, size: 2, logger: Logger(label: "test"))
-        let name = "Fleet 🚀 Ωmega ' \" \\ ; DROP TABLE auth_group; --"
-        let rows = try await pool.write(idempotent: false) { session in
-            let insert = try session.run("INSERT INTO auth_group (name) VALUES (?)", [.text(name)])
-            #expect(insert.affectedRows == 1)
-            #expect(insert.insertID > 0)
-            return try session.query(
-                "SELECT id, name, CAST(? AS DATETIME(6)), ?, ?, NULL FROM auth_group WHERE name = ?",
-                [.text("2026-11-25 17:20:13.173821"), .int(Int64.min), .double(1.5), .text(name)])
+        try await withPool(db, size: 2) { pool in
+            let name = "Fleet 🚀 Ωmega ' \" \\ ; DROP TABLE auth_group; --"
+            let rows = try await pool.write(idempotent: false) { session in
+                let insert = try session.run("INSERT INTO auth_group (name) VALUES (?)", [.text(name)])
+                #expect(insert.affectedRows == 1)
+                #expect(insert.insertID > 0)
+                return try session.query(
+                    "SELECT id, name, CAST(? AS DATETIME(6)), ?, ?, NULL FROM auth_group WHERE name = ?",
+                    [.text("2026-11-25 17:20:13.173821"), .int(Int64.min), .double(1.5), .text(name)])
+            }
+            #expect(rows.count == 1)
+            #expect(rows[0][1] == .text(name))
+            #expect(rows[0][2] == .text("2026-11-25 17:20:13.173821"))
+            #expect(rows[0][3] == .int(Int64.min))
+            #expect(rows[0][4] == .double(1.5))
+            #expect(rows[0][5] == .null)
+            let longText = String(repeating: "é", count: 100_000)
+            let echoed = try await pool.read { session in try session.query("SELECT ?", [.text(longText)]) }
+            #expect(echoed[0][0] == .text(longText))
+            let zone = try await pool.read { session in try session.query("SELECT @@session.time_zone, @@character_set_client") }
+            #expect(zone[0] == [.text("+00:00"), .text("utf8mb4")])
         }
-        #expect(rows.count == 1)
-        #expect(rows[0][1] == .text(name))
-        #expect(rows[0][2] == .text("2026-11-25 17:20:13.173821"))
-        #expect(rows[0][3] == .int(Int64.min))
-        #expect(rows[0][4] == .double(1.5))
-        #expect(rows[0][5] == .null)
-        let longText = String(repeating: "é", count: 100_000)
-        let echoed = try await pool.read { session in try session.query("SELECT ?", [.text(longText)]) }
-        #expect(echoed[0][0] == .text(longText))
-        let zone = try await pool.read { session in try session.query("SELECT @@session.time_zone, @@character_set_client") }
-        #expect(zone[0] == [.text("+00:00"), .text("utf8mb4")])
-        await pool.close()
     }
 
     @Test func serverErrorsCarryNumberSQLStateAndKind() async throws {
@@ -70,31 +82,31 @@ import TestSupport
     @Test func poolReconnectsAfterItsConnectionIsKilled() async throws {
         let db = try await database()
         defer { try? db.drop() }
-        let pool = MariaDBPool(configuration: db.configuration, size: 1, logger: Logger(label: "test"))
-        let first = try await pool.withSession { session in session.connectionID }
-        _ = try db.asRoot { root in try root.run("KILL ?", [.int(Int64(first))]) }
-        let second = try await pool.read { session in
-            (session.connectionID, try session.query("SELECT COUNT(*) FROM auth_user")[0][0])
+        try await withPool(db, size: 1) { pool in
+            let first = try await pool.withSession { session in session.connectionID }
+            _ = try db.asRoot { root in try root.run("KILL ?", [.int(Int64(first))]) }
+            let second = try await pool.read { session in
+                (session.connectionID, try session.query("SELECT COUNT(*) FROM auth_user")[0][0])
+            }
+            #expect(second.0 != first)
+            #expect(second.1 == .int(0))
         }
-        #expect(second.0 != first)
-        #expect(second.1 == .int(0))
-        await pool.close()
     }
 
     @Test func poolNeverOpensMoreThanItsSize() async throws {
         let db = try await database()
         defer { try? db.drop() }
-        let pool = MariaDBPool(configuration: db.configuration, size: 2, logger: Logger(label: "test"))
-        let ids = try await withThrowingTaskGroup(of: UInt64.self) { group in
-            for _ in 0..<12 {
-                group.addTask { try await pool.read { session in
-                    _ = try session.query("SELECT SLEEP(0.05)")
-                    return session.connectionID
-                } }
+        try await withPool(db, size: 2) { pool in
+            let ids = try await withThrowingTaskGroup(of: UInt64.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { try await pool.read { session in
+                        _ = try session.query("SELECT SLEEP(0.05)")
+                        return session.connectionID
+                    } }
+                }
+                return try await group.reduce(into: Set<UInt64>()) { $0.insert($1) }
             }
-            return try await group.reduce(into: Set<UInt64>()) { $0.insert($1) }
+            #expect(ids.count <= 2)
         }
-        #expect(ids.count <= 2)
-        await pool.close()
     }
 }

@@ -18,14 +18,33 @@ final class CallLog: Sendable {
     var all: [Call] { calls.withLock { $0 } }
 }
 
-struct WorkerHarness {
+final class WorkerHarness {
     let server: RedisServerProcess
     let redis: RedisClient
     let cache: RedisClient
     let registry = TaskRegistry()
     var options: WorkerOptions
 
-    static func start(queues: [String] = ["services"]) async throws -> WorkerHarness {
+    private init(server: RedisServerProcess, redis: RedisClient, cache: RedisClient, options: WorkerOptions) {
+        self.server = server
+        self.redis = redis
+        self.cache = cache
+        self.options = options
+    }
+
+    /// Runs `body` with a started harness and stops it afterwards, also when `body` throws.
+    static func with(queues: [String] = ["services"], _ body: (WorkerHarness) async throws -> Void) async throws {
+        let harness = try await start(queues: queues)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
+    private static func start(queues: [String]) async throws -> WorkerHarness {
         let server = try await RedisServerProcess.start()
         var options = WorkerOptions()
         options.queues = queues
@@ -34,7 +53,7 @@ struct WorkerHarness {
         options.retryPause = .milliseconds(50)
         options.lease = .seconds(3)
         options.shutdownGrace = .seconds(2)
-        return WorkerHarness(server: server, redis: RedisClient(url: server.url), cache: RedisClient(url: server.url(db: 1)), options: options)
+        return WorkerHarness(server: server, redis: server.client(), cache: server.client(db: 1), options: options)
     }
 
     func push(_ bytes: [UInt8], to key: String) async throws {
@@ -53,9 +72,8 @@ struct WorkerHarness {
         try await BrokerInspector(redis: redis).deadLetters()
     }
 
+    /// Closes the clients and stops the server.
     func stop() async {
-        await redis.close()
-        await cache.close()
         await server.stop()
     }
 }

@@ -74,7 +74,7 @@ final class Ticket: Sendable {
     func next() -> Int { counter.add(1, ordering: .relaxed).oldValue }
 }
 
-/// The native bulk sync (product.md §2): one database pass, one member listing, only the requests
+/// The native bulk sync (README "Tasks"): one database pass, one member listing, only the requests
 /// that change something, PATCH and role routes in parallel.
 extension DiscordSync {
     public func bulk(_ invocation: TaskInvocation, kind: BulkKind, pksArgument: String?) async -> TaskOutcome {

@@ -3,20 +3,20 @@ import Dispatch
 /// A serial executor on its own dispatch queue, so that an actor's blocking C calls (a `BRPOP`
 /// waiting for work, a slow reply) never occupy a thread of Swift's cooperative pool.
 /// Linux has no `DispatchSerialQueue` executor, hence this small adapter.
-final class SerialQueueExecutor: SerialExecutor {
+public final class SerialQueueExecutor: SerialExecutor {
     private let queue: DispatchQueue
 
-    init(label: String) {
+    public init(label: String) {
         queue = DispatchQueue(label: label)
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedSerialExecutor()
         queue.async { job.runSynchronously(on: executor) }
     }
 
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 }
