@@ -27,6 +27,12 @@ public struct ProfileQueryPlan: Sendable {
         return stride(from: 0, to: unique.count, by: chunkSize).map { Array(unique[$0..<min($0 + chunkSize, unique.count)]) }
     }
 
+    /// Every pk the plan covers (linked users only, or all users), ascending: a backend that reads all
+    /// users in chunks (bounded memory) lists them first, in the same snapshot.
+    public var allPKsSQL: String {
+        linkedOnly ? "SELECT user_id FROM discord_discorduser ORDER BY user_id" : "SELECT id FROM auth_user ORDER BY id"
+    }
+
     /// Columns 0…1 auth_user (id, username), 2…6 discord_discorduser, 7…8 state id and name, 9…17 the main
     /// character (id, then the `EveCharacter` fields). One `?` per pk of `chunk`.
     public func usersSQL(_ chunk: [Int64]?) -> String {

@@ -3,7 +3,7 @@ import MariaDBClient
 
 /// The set-based reads behind `syncProfile(userPK:)` and `linkedUsers(pks:)` on MariaDB: the statements
 /// and row assembly of `ProfileQueryPlan` (shared with the SQLite backend), run inside the caller's
-/// snapshot transaction.
+/// snapshot transaction, in chunks of `ProfileQueryPlan.chunkSize` users.
 struct MariaDBProfileQuery {
     let plan: ProfileQueryPlan
 
@@ -16,7 +16,12 @@ struct MariaDBProfileQuery {
         let formats = try ProfileQueryPlan.nicknameFormats(
             formatRows.map { MariaDBRowReader(row: $0, table: "services_nameformatconfig") })
         var assembly = ProfileQueryPlan.Assembly()
-        for chunk in ProfileQueryPlan.chunks(pks) {
+        // All users: their pks first, then chunk by chunk, all in the caller's one snapshot. One pass would
+        // hold every row twice at once (Connector/C's stored result and its Swift copy): at 100,000 users
+        // that took the worker to 250 MB, chunks keep it at the size of the result.
+        let chunks = try pks.map(ProfileQueryPlan.chunks)
+            ?? ProfileQueryPlan.chunks(try session.query(plan.allPKsSQL).compactMap { $0.first?.int64 })
+        for chunk in chunks {
             let arguments: [MariaDBValue] = (chunk ?? []).map { .int($0) }
             for row in try session.query(plan.usersSQL(chunk), arguments) {
                 try assembly.addUser(formats: formats) { MariaDBRowReader(row: row, table: $0) }
