@@ -197,12 +197,5 @@ public final class MariaDBServerProcess: Sendable {
 /// A private server for the duration of `body`; stopped and deleted afterwards.
 public func withMariaDB<T>(_ body: (MariaDBServerProcess) async throws -> T) async throws -> T {
     let server = try await MariaDBServerProcess.start()
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    return try await withCleanup({ await server.stop() }) { try await body(server) }
 }

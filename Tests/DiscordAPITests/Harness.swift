@@ -88,13 +88,7 @@ final class Harness: Sendable {
         _ body: (Harness) async throws -> Void
     ) async throws {
         let harness = try await start(configure: configure, seed: seed)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.finish()
-            throw error
-        }
-        await harness.finish()
+        try await withCleanup({ await harness.finish() }) { try await body(harness) }
     }
 }
 

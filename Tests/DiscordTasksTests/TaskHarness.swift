@@ -127,13 +127,7 @@ final class TaskHarness: Sendable {
         _ body: (TaskHarness) async throws -> Void
     ) async throws {
         let harness = try await start(seed: seed, configure: configure, options: configureOptions, database: database)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.stop()
-            throw error
-        }
-        await harness.stop()
+        try await withCleanup({ await harness.stop() }) { try await body(harness) }
     }
 
     /// Runs a task's handler with arguments bound as the worker binds a message's `[args, kwargs]`.

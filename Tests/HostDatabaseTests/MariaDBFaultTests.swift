@@ -17,6 +17,12 @@ import TestSupport
         try await MariaDBHostDatabase.open(try endpoint(url), poolSize: 2)
     }
 
+    /// The database on `url` for `body`, closed afterwards (also when `body` throws).
+    private func withOpen<T>(_ url: String, poolSize: Int = 2, _ body: (MariaDBHostDatabase) async throws -> T) async throws -> T {
+        let database = try await MariaDBHostDatabase.open(try endpoint(url), poolSize: poolSize)
+        return try await withCleanup({ await database.close() }) { try await body(database) }
+    }
+
     /// The worker account's connections as the server lists them.
     private func workerConnectionIDs(_ server: MariaDBServerProcess) throws -> [Int64] {
         try server.asRoot { root in
@@ -29,26 +35,26 @@ import TestSupport
         try await withMariaDB { server in
             let builder = try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: server))
             let pk = try builder.addUser(username: "a", groups: ["G"], discordUID: 5)
-            let database = try await open(builder.databaseURL)
-            #expect(try await database.linkedUsers(pks: nil).count == 1)
+            try await withOpen(builder.databaseURL) { database in
+                #expect(try await database.linkedUsers(pks: nil).count == 1)
 
-            try await server.restart()
-            #expect(try await database.linkedUsers(pks: nil).count == 1, "reads reconnect after a restart")
-            try await database.upsertDiscordLink(userPK: pk, uid: 6, username: "n", discriminator: "0", activated: tracedTimestamp)
+                try await server.restart()
+                #expect(try await database.linkedUsers(pks: nil).count == 1, "reads reconnect after a restart")
+                try await database.upsertDiscordLink(userPK: pk, uid: 6, username: "n", discriminator: "0", activated: tracedTimestamp)
 
-            await server.kill()
-            let error = await #expect(throws: HostDatabaseError.self) { try await database.discordLink(userPK: pk) }
-            #expect(error?.code == .unavailable)
-            #expect(error?.isTransient == true)
-            #expect(error?.description.contains(MariaDBServerProcess.password) == false)
-            await #expect(throws: HostDatabaseError.self) { try await database.ping() }
+                await server.kill()
+                let error = await #expect(throws: HostDatabaseError.self) { try await database.discordLink(userPK: pk) }
+                #expect(error?.code == .unavailable)
+                #expect(error?.isTransient == true)
+                #expect(error?.description.contains(MariaDBServerProcess.password) == false)
+                await #expect(throws: HostDatabaseError.self) { try await database.ping() }
 
-            try await server.startAgain()
-            #expect(try await database.discordLink(userPK: pk)?.uid == 6, "the committed upsert survived the crash")
-            try await database.addNotification(userPK: pk, .discordAccountDisabled, at: tracedTimestamp)
-            #expect(try builder.notifications(userPK: pk).count == 1)
-            try await database.ping()
-            await database.close()
+                try await server.startAgain()
+                #expect(try await database.discordLink(userPK: pk)?.uid == 6, "the committed upsert survived the crash")
+                try await database.addNotification(userPK: pk, .discordAccountDisabled, at: tracedTimestamp)
+                #expect(try builder.notifications(userPK: pk).count == 1)
+                try await database.ping()
+            }
         }
     }
 
@@ -60,34 +66,34 @@ import TestSupport
     private func killedAndTimedOut(_ server: MariaDBServerProcess) async throws {
         let builder = try AADatabaseBuilder(mariaDB: try MariaDBAADatabase.create(on: server))
         let pk = try builder.addUser(username: "a", discordUID: 5)
-        let database = try await open(builder.databaseURL)
-        #expect(try await database.user(pk: pk)?.username == "a")
+        try await withOpen(builder.databaseURL) { database in
+            #expect(try await database.user(pk: pk)?.username == "a")
 
-        // KILL every connection of the worker account (a DBA, a failover, a proxy restart).
-        let ids = try workerConnectionIDs(server)
-        #expect(!ids.isEmpty)
-        for id in ids { _ = try server.asRoot { try $0.run("KILL ?", [.int(id)]) } }
-        #expect(try await database.updateDiscordUsername(userPK: pk, username: "after-kill", discriminator: "0"))
-        #expect(try builder.storedDiscordLink(userPK: pk)?.username == "after-kill")
-        await database.close()
+            // KILL every connection of the worker account (a DBA, a failover, a proxy restart).
+            let ids = try workerConnectionIDs(server)
+            #expect(!ids.isEmpty)
+            for id in ids { _ = try server.asRoot { try $0.run("KILL ?", [.int(id)]) } }
+            #expect(try await database.updateDiscordUsername(userPK: pk, username: "after-kill", discriminator: "0"))
+            #expect(try builder.storedDiscordLink(userPK: pk)?.username == "after-kill")
+        }
 
         // wait_timeout: the server drops idle connections; the next use reconnects.
-        let timedOut = try await MariaDBHostDatabase.open(try endpoint(builder.databaseURL), poolSize: 1)
-        let before = try workerConnectionIDs(server)
-        _ = try server.asRoot { root in
-            try root.execute(text: "SET GLOBAL wait_timeout = 1")
+        try await withOpen(builder.databaseURL, poolSize: 1) { timedOut in
+            let before = try workerConnectionIDs(server)
+            _ = try server.asRoot { root in
+                try root.execute(text: "SET GLOBAL wait_timeout = 1")
+            }
+            // A fresh connection picks the short timeout up.
+            await timedOut.close()
+            #expect(try await timedOut.user(pk: pk) != nil)
+            let idle = Set(try workerConnectionIDs(server)).subtracting(before)
+            #expect(!idle.isEmpty)
+            try await waitUntil(timeout: .seconds(20), "the server to drop the idle connection") {
+                Set(try workerConnectionIDs(server)).isDisjoint(with: idle)
+            }
+            #expect(try await timedOut.user(pk: pk)?.username == "a")
+            #expect(try await timedOut.discordLink(userPK: pk)?.username == "after-kill")
         }
-        // A fresh connection picks the short timeout up.
-        await timedOut.close()
-        #expect(try await timedOut.user(pk: pk) != nil)
-        let idle = Set(try workerConnectionIDs(server)).subtracting(before)
-        #expect(!idle.isEmpty)
-        try await waitUntil(timeout: .seconds(20), "the server to drop the idle connection") {
-            Set(try workerConnectionIDs(server)).isDisjoint(with: idle)
-        }
-        #expect(try await timedOut.user(pk: pk)?.username == "a")
-        #expect(try await timedOut.discordLink(userPK: pk)?.username == "after-kill")
-        await timedOut.close()
     }
 
     /// `?socket=` connects through the unix socket (the password still percent-escaped).
@@ -98,10 +104,10 @@ import TestSupport
         try builder.addUser(username: "a", discordUID: 5)
         let url = "mysql://\(MariaDBServerProcess.user):\(MariaDBServerProcess.escapedPassword)@localhost/"
             + "\(try #require(builder.mariaDB).name)?socket=\(server.socketPath)"
-        let database = try await open(url)
-        #expect(try await database.linkedUsers(pks: nil).count == 1)
-        #expect(try await database.serverVersion().hasPrefix("10.11"))
-        await database.close()
+        try await withOpen(url) { (database: MariaDBHostDatabase) async throws in
+            #expect(try await database.linkedUsers(pks: nil).count == 1)
+            #expect(try await database.serverVersion().hasPrefix("10.11"))
+        }
     }
 
     @Test func startUpErrorsNameDATABASE_URLAndSayWhatToDo() async throws {
@@ -135,12 +141,12 @@ import TestSupport
         }
 
         // Missing write privileges show at the first write, with the same kind of line.
-        let readOnly = try await open("mysql://readonly:hunter2@\(base)/\(db.name)")
-        let error = await #expect(throws: HostDatabaseError.self) {
-            try await readOnly.upsertDiscordLink(userPK: 1, uid: 1, username: "x", discriminator: "0", activated: tracedTimestamp)
+        try await withOpen("mysql://readonly:hunter2@\(base)/\(db.name)") { readOnly in
+            let error = await #expect(throws: HostDatabaseError.self) {
+                try await readOnly.upsertDiscordLink(userPK: 1, uid: 1, username: "x", discriminator: "0", activated: tracedTimestamp)
+            }
+            #expect(error?.code == .accessDenied)
+            #expect(error?.description.contains("GRANT SELECT, INSERT, UPDATE, DELETE") == true)
         }
-        #expect(error?.code == .accessDenied)
-        #expect(error?.description.contains("GRANT SELECT, INSERT, UPDATE, DELETE") == true)
-        await readOnly.close()
     }
 }

@@ -14,37 +14,34 @@ import TestSupport
 
     @Test func sslModesEncryptAndVerify() async throws {
         let server = try await MariaDBServerProcess.start(tls: true)
-        do {
+        try await withCleanup({ await server.stop() }) {
             let db = try MariaDBAADatabase.create(on: server)
             let base = db.url()
             for query in ["ssl-mode=REQUIRED", "ssl-mode=VERIFY_CA&ssl-ca=\(server.caPath)",
                           "ssl-mode=VERIFY_IDENTITY&ssl-ca=\(server.caPath)"] {
                 let database = try await open(base + "?" + query)
-                #expect(try await database.linkedUsers(pks: nil).isEmpty, "\(query)")
-                await database.close()
+                try await withCleanup({ await database.close() }) { () async throws in
+                    #expect(try await database.linkedUsers(pks: nil).isEmpty, "\(query)")
+                }
             }
             // Encrypted indeed: the session reports its cipher.
             var configuration = db.configuration
             configuration.tlsMode = .required
             let session = try MariaDBSession(configuration)
+            defer { session.close() }
             let cipher = try session.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?.last?.string ?? ""
             #expect(!cipher.isEmpty)
-            session.close()
 
             // A certificate from another CA is refused when verifying.
             let other = try await MariaDBServerProcess.start(tls: true)
-            let wrongCA = other.caPath
-            let error = await #expect(throws: HostDatabaseError.self) {
-                try await open(base + "?ssl-mode=VERIFY_CA&ssl-ca=\(wrongCA)")
+            try await withCleanup({ await other.stop() }) {
+                let error = await #expect(throws: HostDatabaseError.self) {
+                    try await open(base + "?ssl-mode=VERIFY_CA&ssl-ca=\(other.caPath)")
+                }
+                #expect(error?.description.contains("DATABASE_URL") == true)
+                #expect(error?.description.contains(MariaDBServerProcess.password) == false)
             }
-            #expect(error?.description.contains("DATABASE_URL") == true)
-            #expect(error?.description.contains(MariaDBServerProcess.password) == false)
-            await other.stop()
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
 
         // REQUIRED against a server without TLS fails instead of falling back to plain text.
         let plain = try MariaDBAADatabase.create(on: try await MariaDBServerProcess.shared())

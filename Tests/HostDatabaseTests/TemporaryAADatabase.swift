@@ -25,16 +25,10 @@ func withAADatabase<T>(
     case .mariadb:
         let builder = try await AADatabaseBuilder.mariaDB()
         let database = try await openMariaDB(builder)
-        do {
-            let result = try await body(builder, database)
+        return try await withCleanup({
             await database.close()
             try? builder.mariaDB?.drop()
-            return result
-        } catch {
-            await database.close()
-            try? builder.mariaDB?.drop()
-            throw error
-        }
+        }) { try await body(builder, database) }
     }
 }
 
@@ -43,14 +37,7 @@ func withSQLite<T>(_ path: String, busyTimeout: Duration = .seconds(5), _ body: 
     async throws -> T
 {
     let database = try SQLiteHostDatabase(path: path, busyTimeout: busyTimeout)
-    do {
-        let value = try await body(database)
-        await database.close()
-        return value
-    } catch {
-        await database.close()
-        throw error
-    }
+    return try await withCleanup({ await database.close() }) { try await body(database) }
 }
 
 /// `MariaDBHostDatabase` on the builder's database, through its DATABASE_URL (escaped password).

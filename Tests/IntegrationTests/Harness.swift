@@ -36,14 +36,7 @@ final class Harness: Sendable {
     /// Runs `body` with a fresh harness and always cleans up.
     static func with<T>(_ settings: [String: String] = [:], _ body: (Harness) async throws -> T) async throws -> T {
         let harness = try await start(settings)
-        do {
-            let value = try await body(harness)
-            await harness.close()
-            return value
-        } catch {
-            await harness.close()
-            throw error
-        }
+        return try await withCleanup({ await harness.close() }) { try await body(harness) }
     }
 
     /// The result-backend setting for this server (db 0).

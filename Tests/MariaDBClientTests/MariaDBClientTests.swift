@@ -13,13 +13,7 @@ import TestSupport
     /// A pool on `db` for `body`, closed afterwards (also when `body` throws).
     private func withPool(_ db: MariaDBAADatabase, size: Int, _ body: (MariaDBPool) async throws -> Void) async throws {
         let pool = MariaDBPool(configuration: db.configuration, size: size, logger: Logger(label: "test"))
-        do {
-            try await body(pool)
-        } catch {
-            await pool.close()
-            throw error
-        }
-        await pool.close()
+        try await withCleanup({ await pool.close() }) { try await body(pool) }
     }
 
     @Test func valuesRoundTripThroughBoundParameters() async throws {

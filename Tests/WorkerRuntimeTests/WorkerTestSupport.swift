@@ -35,13 +35,7 @@ final class WorkerHarness {
     /// Runs `body` with a started harness and stops it afterwards, also when `body` throws.
     static func with(queues: [String] = ["services"], _ body: (WorkerHarness) async throws -> Void) async throws {
         let harness = try await start(queues: queues)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.stop()
-            throw error
-        }
-        await harness.stop()
+        try await withCleanup({ await harness.stop() }) { try await body(harness) }
     }
 
     private static func start(queues: [String]) async throws -> WorkerHarness {
