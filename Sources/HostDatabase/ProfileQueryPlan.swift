@@ -49,21 +49,34 @@ public struct ProfileQueryPlan: Sendable {
             LEFT JOIN authentication_userprofile p ON p.user_id = u.id
             LEFT JOIN authentication_state s ON s.id = p.state_id
             LEFT JOIN eveonline_evecharacter c ON c.id = p.main_character_id
-            \(Self.whereIn("u.id", chunk))
+            \(Self.whereIn(linkedOnly ? "d.user_id" : "u.id", chunk))
             ORDER BY u.id
             """
     }
 
-    /// Columns: user_id, group name, in `auth_user_groups` order. One `?` per pk of `chunk`.
+    /// Columns: user_id, group_id, each user's in `auth_user_groups` order. One `?` per pk of `chunk`.
+    /// No join with `auth_group` (names come from ``groupNamesSQL``): with the join, MariaDB drove the query
+    /// from the handful of groups and walked every membership of each for every chunk (38 s for 100,000
+    /// users); on its own the table is read through its user_id index.
     public func groupsSQL(_ chunk: [Int64]?) -> String {
         let filter = chunk != nil
             ? Self.whereIn("ug.user_id", chunk)
             : linkedOnly ? "WHERE ug.user_id IN (SELECT user_id FROM discord_discorduser)" : ""
         return """
-            SELECT ug.user_id, g.name FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+            SELECT ug.user_id, ug.group_id FROM auth_user_groups ug
             \(filter)
-            ORDER BY ug.id
+            ORDER BY ug.user_id, ug.id
             """
+    }
+
+    /// Columns: id, name of every group (a few dozen rows in AA).
+    public static let groupNamesSQL = "SELECT id, name FROM auth_group"
+
+    /// `group id → name` from the rows of ``groupNamesSQL``.
+    public static func groupNames(_ rows: some Sequence<some HostRowReading>) throws(HostDatabaseError) -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for row in rows { names[try row.requiredInt64(0, "id")] = try row.requiredString(1, "name") }
+        return names
     }
 
     /// Columns: state_id, format of the Discord name format configs, by config id.
@@ -130,10 +143,17 @@ public struct ProfileQueryPlan: Sendable {
             entries.append(Entry(link: link, profile: profile))
         }
 
-        /// Adds one row of ``groupsSQL(_:)`` to its user (rows of users not read are ignored).
-        public mutating func addGroup<Reader: HostRowReading>(_ columns: (String) -> Reader) throws(HostDatabaseError) {
-            guard let index = indexByPK[try columns("auth_user_groups").requiredInt64(0, "user_id")] else { return }
-            entries[index].profile.groupNames.append(try columns("auth_group").requiredString(1, "name"))
+        /// Adds one row of ``groupsSQL(_:)`` to its user (rows of users not read are ignored), the group's
+        /// name from `names` (``groupNames(_:)``, read in the same snapshot).
+        public mutating func addGroup<Reader: HostRowReading>(
+            names: [Int64: String], _ columns: (String) -> Reader
+        ) throws(HostDatabaseError) {
+            let row = columns("auth_user_groups")
+            guard let index = indexByPK[try row.requiredInt64(0, "user_id")] else { return }
+            guard let name = names[try row.requiredInt64(1, "group_id")] else {
+                throw HostDatabaseError(.unexpectedValue, "auth_user_groups names a group that auth_group does not have")
+            }
+            entries[index].profile.groupNames.append(name)
         }
     }
 }

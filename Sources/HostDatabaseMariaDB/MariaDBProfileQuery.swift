@@ -15,6 +15,8 @@ struct MariaDBProfileQuery {
         let formatRows = try session.query(ProfileQueryPlan.nicknameFormatsSQL)
         let formats = try ProfileQueryPlan.nicknameFormats(
             formatRows.map { MariaDBRowReader(row: $0, table: "services_nameformatconfig") })
+        let groupNames = try ProfileQueryPlan.groupNames(
+            session.query(ProfileQueryPlan.groupNamesSQL).map { MariaDBRowReader(row: $0, table: "auth_group") })
         var assembly = ProfileQueryPlan.Assembly()
         // All users: their pks first, then chunk by chunk, all in the caller's one snapshot. One pass would
         // hold every row twice at once (Connector/C's stored result and its Swift copy): at 100,000 users
@@ -28,7 +30,7 @@ struct MariaDBProfileQuery {
             }
             guard !assembly.isEmpty else { continue }
             for row in try session.query(plan.groupsSQL(chunk), arguments) {
-                try assembly.addGroup { MariaDBRowReader(row: row, table: $0) }
+                try assembly.addGroup(names: groupNames) { MariaDBRowReader(row: row, table: $0) }
             }
         }
         return assembly.entries

@@ -13,6 +13,8 @@ struct ProfileQuery {
     func fetch(_ db: Database, pks: [Int64]?) throws -> [ProfileQueryPlan.Entry] {
         let formatRows = try Row.fetchAll(db.cachedStatement(sql: ProfileQueryPlan.nicknameFormatsSQL))
         let formats = try ProfileQueryPlan.nicknameFormats(formatRows.map { RowReader(row: $0, table: "services_nameformatconfig") })
+        let groupNames = try ProfileQueryPlan.groupNames(
+            Row.fetchAll(db.cachedStatement(sql: ProfileQueryPlan.groupNamesSQL)).map { RowReader(row: $0, table: "auth_group") })
         var assembly = ProfileQueryPlan.Assembly()
         for chunk in ProfileQueryPlan.chunks(pks) {
             let arguments = StatementArguments(chunk ?? [])
@@ -23,7 +25,7 @@ struct ProfileQuery {
             guard !assembly.isEmpty else { continue }
             let groups = try Row.fetchCursor(db.cachedStatement(sql: plan.groupsSQL(chunk)), arguments: arguments)
             while let row = try groups.next() {
-                try assembly.addGroup { RowReader(row: row, table: $0) }
+                try assembly.addGroup(names: groupNames) { RowReader(row: row, table: $0) }
             }
         }
         return assembly.entries

@@ -44,8 +44,13 @@ struct ProfileQueryPlanTests {
         for values in [linked, unlinked] {
             try assembly.addUser(formats: [2: "{character_name}"]) { FakeRow(values: values, table: $0) }
         }
-        for (pk, name) in [(7, "Alliance"), (99, "Ignored"), (7, "Corporation")] {
-            try assembly.addGroup { FakeRow(values: [.int(Int64(pk)), .text(name)], table: $0) }
+        let names: [Int64: String] = [1: "Alliance", 2: "Ignored", 3: "Corporation"]
+        for (pk, group) in [(7, 1), (99, 2), (7, 3)] {
+            try assembly.addGroup(names: names) { FakeRow(values: [.int(Int64(pk)), .int(Int64(group))], table: $0) }
+        }
+        // A membership of a group the snapshot does not have is an error, not a silently missing role.
+        #expect(throws: HostDatabaseError.self) {
+            try assembly.addGroup(names: names) { FakeRow(values: [.int(7), .int(42)], table: $0) }
         }
         let alice = try #require(assembly.entries.first)
         #expect(alice.link?.uid == 1234 && alice.link?.username == "alice#1" && alice.link?.activated != nil)
