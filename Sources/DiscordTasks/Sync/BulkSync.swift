@@ -96,6 +96,29 @@ extension DiscordSync {
         }
     }
 
+    /// Periodic progress for `status` (every second) and the log (about every 10%).
+    private func startProgressReporter(_ invocation: TaskInvocation, total: Int,
+                                       snapshot: @escaping @Sendable (Bool) -> BulkProgress) -> Task<Void, Never> {
+        let logger = invocation.logger
+        return Task {
+            var nextLog = max(1, total / 10)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                let progress = snapshot(false)
+                await invocation.progress.report(progress)
+                if progress.done >= nextLog {
+                    logger.info("bulk sync progress", metadata: [
+                        "done": "\(progress.done)", "total": "\(total)", "changed": "\(progress.changed)",
+                        "failed": "\(progress.failed)",
+                        "eta_seconds": "\(progress.etaSeconds.map { String(Int($0.rounded())) } ?? "unknown")",
+                    ])
+                    nextLog = (progress.done / max(1, total / 10) + 1) * max(1, total / 10)
+                }
+            }
+        }
+    }
+
     private func runBulk(_ invocation: TaskInvocation, kind: BulkKind, pks: [Int64]?) async throws -> TaskOutcome {
         let logger = invocation.logger
         let started = Date()
@@ -122,24 +145,7 @@ extension DiscordSync {
             return .success(["total": 0, "changed": 0, "failed": 0])
         }
 
-        // Periodic progress for `status` (every second) and the log (about every 10%).
-        let reporter = Task {
-            var nextLog = max(1, total / 10)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { break }
-                let progress = snapshot(false)
-                await invocation.progress.report(progress)
-                if progress.done >= nextLog {
-                    logger.info("bulk sync progress", metadata: [
-                        "done": "\(progress.done)", "total": "\(total)", "changed": "\(progress.changed)",
-                        "failed": "\(progress.failed)",
-                        "eta_seconds": "\(progress.etaSeconds.map { String(Int($0.rounded())) } ?? "unknown")",
-                    ])
-                    nextLog = (progress.done / max(1, total / 10) + 1) * max(1, total / 10)
-                }
-            }
-        }
+        let reporter = startProgressReporter(invocation, total: total, snapshot: snapshot)
         defer { reporter.cancel() }
 
         // Roles: once, missing ones created once up front.
