@@ -148,106 +148,48 @@ extension DiscordSync {
         let reporter = startProgressReporter(invocation, total: total, snapshot: snapshot)
         defer { reporter.cancel() }
 
-        // Roles: once, missing ones created once up front.
-        var desired: [Int64: Set<String>] = [:]
-        var index: GuildRoleIndex?
-        var roles: [GuildRoleInfo] = []
-        var reserved: [String] = []
-        var ownerID: UInt64?
-        if kind.groups || kind.nicknames {
-            roles = try await self.roles()
-            let place = try await hierarchy(roles: roles)
-            ownerID = place.ownerID
-            if kind.groups {
-                reserved = try await database.reservedGroupNames()
-                var all = Set<String>()
-                for user in users {
-                    let names = RoleNames.calculate(groupNames: user.profile.groupNames, stateName: nil,
-                                                    profileStateName: user.profile.stateName)
-                    desired[user.userPK] = names
-                    all.formUnion(names)
-                }
-                let probe = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: place.botTop, reservedNames: reserved)
-                let missing = RoleSync.plan(desiredNames: all, memberRoleIDs: [UInt64](), index: probe).missingNames
-                var botTop = place.botTop
-                if !missing.isEmpty {
-                    roles = try await createMissingRoles(missing, roles: roles, logger: logger)
-                    botTop = try await hierarchy(roles: roles).botTop
-                }
-                index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: botTop, reservedNames: reserved)
-            }
-        }
+        let prepared = try await prepareRoles(kind: kind, users: users, logger: logger)
 
         // Members: pages of 1,000 (without the intent, one GET per linked user). Each page is planned as
         // soon as it arrives and its changes go to the senders at once, so sending overlaps the listing
         // (at 100,000 members the listing alone takes 90 s of the list route's limit).
-        var state = PlanState(index: index)
+        var planner = BulkPlanner(kind: kind, users: users, desired: prepared.desired, index: prepared.index,
+                                  ownerID: prepared.ownerID, guildID: options.guildID)
         let width = max(1, options.bulkConcurrencyPerBucket)
         let (patchStream, patchInput) = AsyncStream<BulkAction>.makeStream()
         let (roleStream, roleInput) = AsyncStream<BulkAction>.makeStream()
         async let sent: Void = sendAll(patches: patchStream, roleChanges: roleStream, width: width, counters: counters, logger: logger)
-        let byUID = Dictionary(users.map { (UInt64(bitPattern: $0.link.uid), $0) }, uniquingKeysWith: { first, _ in first })
-        var seen = Set<UInt64>()
         var listingError: (any Error)?
         do {
             let failedReads = try await listMembers(of: users, logger: logger) { page in
                 // Stale roles cache: reload once when a member holds an unknown role id.
-                if kind.groups, !state.reloadedRoles, let current = state.index {
-                    let unknown = page.values.contains { member in
-                        member?.roles.contains { current.role(id: $0.rawValue) == nil && $0.rawValue != self.options.guildID } ?? false
-                    }
-                    if unknown {
-                        state.reloadedRoles = true
-                        roles = try await self.roles(refresh: true)
-                        state.index = GuildRoleIndex(roles: roles, guildID: self.options.guildID, botTopPosition: current.botTopPosition,
-                                                     reservedNames: reserved)
-                    }
+                if planner.needsRoleReload(page) {
+                    planner.useReloadedRoles(try await self.roles(refresh: true), reservedNames: prepared.reserved)
                 }
-                var actions: [BulkAction] = []
-                var unchanged: [(uid: UInt64, member: GuildMember)] = []
-                for (uid, entry) in page.sorted(by: { $0.key < $1.key }) {
-                    seen.insert(uid)
-                    guard let user = byUID[uid] else { continue }
-                    guard let member = entry else {
-                        state.notMembers.append(user.userPK)
-                        continue
-                    }
-                    if let action = self.planAction(user: user, member: member, kind: kind, index: state.index, desired: desired,
-                                                    ownerID: ownerID, state: &state) {
-                        actions.append(action)
-                    } else {
-                        unchanged.append((uid, member))
-                    }
-                }
+                let plan = planner.plan(page: page)
                 counters.withLock {
-                    $0.done += unchanged.count
-                    $0.synced += unchanged
+                    $0.done += plan.unchanged.count
+                    $0.synced += plan.unchanged
                 }
-                guard !actions.isEmpty else { return }
+                guard !plan.routed.isEmpty else { return }
                 // Marks of single tasks' changes older than this plan say nothing about the page just read.
-                await self.clearChangedMarks(uids: actions.map(\.uid))
+                await self.clearChangedMarks(uids: plan.routed.map(\.action.uid))
                 counters.withLock {
                     if $0.sendingSince == nil {
                         $0.sendingSince = Date()
                         $0.doneWhenSendingStarted = $0.done
                     }
                 }
-                // PATCH bucket and role bucket in parallel, single-role changes balanced between them.
-                for action in actions {
-                    if action.singleRole != nil, state.roleChanges <= state.patches {
-                        state.roleChanges += 1
-                        roleInput.yield(action)
-                    } else {
-                        var patch = action
-                        patch.singleRole = nil
-                        state.patches += 1
-                        patchInput.yield(patch)
+                // PATCH bucket and role bucket in parallel (the planner balanced single-role changes).
+                for (action, route) in plan.routed {
+                    switch route {
+                    case .roleRoute: roleInput.yield(action)
+                    case .patch: patchInput.yield(action)
                     }
                 }
             }
-            // Linked users in no page: not members of the guild.
             if failedReads == nil {
-                for user in users where !seen.contains(UInt64(bitPattern: user.link.uid)) { state.notMembers.append(user.userPK) }
+                planner.finishFullListing()
             } else if let failedReads {
                 counters.withLock {
                     $0.failed += failedReads.count
@@ -263,25 +205,25 @@ extension DiscordSync {
         await sent
         if let listingError { throw listingError }
 
-        if !state.unassignable.isEmpty {
+        if !planner.unassignable.isEmpty {
             logger.warning("roles at or above the bot's highest role are not assigned: move the bot's role above them in the server settings",
-                           metadata: ["roles": "\(state.unassignable.sorted().joined(separator: ", "))"])
+                           metadata: ["roles": "\(planner.unassignable.sorted().joined(separator: ", "))"])
         }
         // Usernames: database only, no request.
-        for update in state.usernameUpdates {
+        for update in planner.usernameUpdates {
             try await database.updateDiscordUsername(userPK: update.pk, username: update.username, discriminator: update.discriminator)
         }
         if !kind.groups && !kind.nicknames {
-            counters.withLock { $0.changed += state.usernameUpdates.count }
+            counters.withLock { $0.changed += planner.usernameUpdates.count }
         }
         // Not members any more: AA's delete path.
-        for pk in state.notMembers {
+        for pk in planner.notMembers {
             try await enqueueDeleteUser(pk, logger: logger.with(userPK: pk))
         }
-        counters.withLock { $0.done += state.notMembers.count }
+        counters.withLock { $0.done += planner.notMembers.count }
         logger.info("bulk sync sent", metadata: [
-            "patch": "\(state.patches)", "role_route": "\(state.roleChanges)",
-            "not_members": "\(state.notMembers.count)", "usernames": "\(state.usernameUpdates.count)",
+            "patch": "\(planner.patches)", "role_route": "\(planner.roleChanges)",
+            "not_members": "\(planner.notMembers.count)", "usernames": "\(planner.usernameUpdates.count)",
         ])
 
         // Post-sync state for single tasks arriving meanwhile; failures re-enqueued as single tasks.
@@ -297,52 +239,43 @@ extension DiscordSync {
         let elapsed = Date().timeIntervalSince(started)
         logger.info("bulk sync finished", metadata: [
             "total": "\(total)", "changed": "\(final.changed)", "failed": "\(final.failed)",
-            "not_members": "\(state.notMembers.count)", "seconds": "\(String(format: "%.1f", elapsed))",
+            "not_members": "\(planner.notMembers.count)", "seconds": "\(String(format: "%.1f", elapsed))",
         ])
         return .success(["total": JSONValue(total), "changed": JSONValue(final.changed), "failed": JSONValue(final.failed)])
     }
 
-    /// What the page-by-page planning accumulates.
-    struct PlanState {
+    /// What a bulk sync needs of the guild's roles, read once (missing ones created once, up front).
+    struct BulkRoles {
+        var desired: [Int64: Set<String>] = [:]
         var index: GuildRoleIndex?
-        var reloadedRoles = false
-        var notMembers: [Int64] = []
-        var unassignable = Set<String>()
-        var usernameUpdates: [(pk: Int64, username: String, discriminator: String)] = []
-        var patches = 0
-        var roleChanges = 0
+        var reserved: [String] = []
+        var ownerID: UInt64?
     }
 
-    /// The change one member needs (nil: none).
-    func planAction(user: LinkedUser, member: GuildMember, kind: BulkKind, index: GuildRoleIndex?, desired: [Int64: Set<String>],
-                    ownerID: UInt64?, state: inout PlanState) -> BulkAction? {
-        let uid = UInt64(bitPattern: user.link.uid)
-        if kind.usernames, let discordUser = member.user {
-            let discriminator = discordUser.discriminator ?? "0"
-            if discordUser.username != user.link.username || discriminator != user.link.discriminator {
-                state.usernameUpdates.append((user.userPK, discordUser.username, discriminator))
-            }
+    private func prepareRoles(kind: BulkKind, users: [LinkedUser], logger: Logger) async throws -> BulkRoles {
+        var prepared = BulkRoles()
+        guard kind.groups || kind.nicknames else { return prepared }
+        var roles = try await self.roles()
+        let place = try await hierarchy(roles: roles)
+        prepared.ownerID = place.ownerID
+        guard kind.groups else { return prepared }
+        prepared.reserved = try await database.reservedGroupNames()
+        var all = Set<String>()
+        for user in users {
+            let names = RoleNames.calculate(groupNames: user.profile.groupNames, stateName: nil,
+                                            profileStateName: user.profile.stateName)
+            prepared.desired[user.userPK] = names
+            all.formUnion(names)
         }
-        var after = member
-        var action = BulkAction(pk: user.userPK, uid: uid, roles: nil, nick: nil, singleRole: nil, after: member)
-        if kind.groups, let index, let names = desired[user.userPK] {
-            let plan = RoleSync.plan(desiredNames: names, memberRoleIDs: member.roles.map(\.rawValue), index: index)
-            state.unassignable.formUnion(plan.unassignable)
-            if plan.needsChange {
-                action.roles = plan.sortedFinalRoleIDs
-                after.roles = plan.sortedFinalRoleIDs.map { Snowflake($0) }
-                if plan.added.count + plan.removed.count == 1 {
-                    action.singleRole = plan.added.first.map { (role: $0, add: true) } ?? plan.removed.first.map { (role: $0, add: false) }
-                }
-            }
+        let probe = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: place.botTop, reservedNames: prepared.reserved)
+        let missing = RoleSync.plan(desiredNames: all, memberRoleIDs: [UInt64](), index: probe).missingNames
+        var botTop = place.botTop
+        if !missing.isEmpty {
+            roles = try await createMissingRoles(missing, roles: roles, logger: logger)
+            botTop = try await hierarchy(roles: roles).botTop
         }
-        if kind.nicknames, ownerID != uid, let nick = (try? Nickname.forUser(profile: user.profile)) ?? nil, member.nick != nick {
-            action.nick = nick
-            action.singleRole = nil
-            after.nick = nick
-        }
-        action.after = after
-        return action.changesGroups || action.changesNick ? action : nil
+        prepared.index = GuildRoleIndex(roles: roles, guildID: options.guildID, botTopPosition: botTop, reservedNames: prepared.reserved)
+        return prepared
     }
 
     /// Reads the guild's members page by page and hands each page (user id → member; nil = a linked
