@@ -82,8 +82,11 @@ public enum ControlPanel {
         case "revoked":
             return (.array(snapshot.revoked.map(JSONValue.string)), .none)
         case "hello":
+            // Celery 5.7's mingle: merge the caller's revoked ids, reply with ours (oldest first).
             if arguments["from_node"]?.stringValue == snapshot.nodeName { return (.null, .none) }
-            return (["revoked": [], "clock": .int(snapshot.clock)], .none)
+            let theirs = arguments["revoked"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return (["revoked": .array(snapshot.revoked.map(JSONValue.string)), "clock": .int(snapshot.clock)],
+                    theirs.isEmpty ? .none : .revoke(theirs))
         case "enable_events":
             return (ok(snapshot.eventsEnabled ? "task events already enabled" : "task events enabled"), .enableEvents)
         case "disable_events":

@@ -150,6 +150,11 @@ struct ControlPanelTests {
         withRevoked.revoked = ["a", "b"]
         #expect(ControlPanel.handle(PidboxRequest(method: "revoked"), snapshot: withRevoked).reply == ["a", "b"])
         #expect(ControlPanel.handle(PidboxRequest(method: "dump_revoked"), snapshot: snapshot).reply == [])
+        // hello (a starting worker's mingle): ours in the reply, theirs merged.
+        let hello = ControlPanel.handle(
+            PidboxRequest(method: "hello", arguments: ["from_node": "celery@other", "revoked": ["c"]]), snapshot: withRevoked)
+        #expect(hello.reply?["revoked"] == ["a", "b"])
+        #expect(hello.effect == .revoke(["c"]))
     }
 
     @Test func revokedIDsAreForgottenAfterTheirExpiryOrBeyondTheLimit() {
